@@ -1,0 +1,118 @@
+"""The one exception hierarchy of gridmap.
+
+Domain code raises these; ``gis_api.errors`` maps each class to an HTTP status in one table,
+and the CLI prints their message. A message is written for the person who sent the input:
+it says what was wrong and where (file, row, field, vertex), and never carries a stack trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class GridmapError(Exception):
+    """Base of every error gridmap raises on purpose."""
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(GridmapError):
+    """The caller sent something malformed: a value out of range, a bad code, a bad parameter."""
+
+
+class InvalidGeometry(InvalidInput):
+    """A geometry that is not valid, with where and why."""
+
+
+class InvalidCode(InvalidInput):
+    """A malformed administrative, grid or camera code."""
+
+
+class CoordinatesOutOfRange(InvalidInput):
+    """Longitude or latitude outside the valid range."""
+
+
+class UnknownCRS(InvalidInput):
+    """A coordinate reference system gridmap does not know, or none where one is needed."""
+
+
+class NotFound(GridmapError):
+    """The thing asked for does not exist (or is outside the caller's jurisdiction)."""
+
+
+class Conflict(GridmapError):
+    """The request conflicts with the stored state (a newer version, a duplicate code)."""
+
+
+class DuplicateCode(Conflict):
+    """A code that must be unique is already taken."""
+
+
+class TooLarge(GridmapError):
+    """A request above a stated limit."""
+
+
+class AuthenticationRequired(GridmapError):
+    """No key, or a key that is not valid."""
+
+
+class PermissionDenied(GridmapError):
+    """A valid key whose role or jurisdiction does not allow the request."""
+
+
+class ServiceUnavailable(GridmapError):
+    """A part the request needs is not ready (no road network loaded, index not loaded)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one row of an input file."""
+
+    reason: str
+    file: str | None = None
+    row: int | None = None
+    field: str | None = None
+    code: str | None = None
+    where: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The problem as a JSON-ready dict, without empty keys."""
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    def __str__(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.code:
+            parts.append(f"code {self.code}")
+        if self.field:
+            parts.append(f"field {self.field!r}")
+        head = ", ".join(parts)
+        tail = f" at {self.where}" if self.where else ""
+        return f"{head}: {self.reason}{tail}" if head else f"{self.reason}{tail}"
+
+
+@dataclass
+class ValidationFailed(InvalidInput):
+    """Input with one or more problems; nothing was written."""
+
+    problems: list[Problem] = field(default_factory=list)
+    summary: str = "the input has problems; nothing was written"
+
+    def __post_init__(self) -> None:
+        shown = "; ".join(str(p) for p in self.problems[:5])
+        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        GridmapError.__init__(
+            self,
+            f"{self.summary}: {shown}{more}" if shown else self.summary,
+            details=[p.as_dict() for p in self.problems],
+        )
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,91 @@
+"""The application factory. Nothing is wired at import: ``create_app(settings)`` does it all."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from gis_api.auth import KeyVerifier
+from gis_api.db import make_engine, make_session_factory
+from gis_api.errors import install_error_handlers
+from gis_api.listener import ChangeListener
+from gis_api.lookup.service import LookupService
+from gis_api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+gridmap answers the spatial questions of grid-based grassroots governance (网格化服务管理):
+which grid a point is in, the layers as OGC API – Features, imports of boundaries and sites.
+
+Every endpoint but `/healthz` needs an API key, sent as `X-API-Key: <key>` or
+`Authorization: Bearer <key>`. Coordinates are WGS84 lon/lat unless a `crs` says otherwise
+(`wgs84`, `cgcs2000`, `gcj02`, `bd09`).
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+) -> FastAPI:
+    """Build the service.
+
+    ``session_factory`` lets tests bind the app to a connection inside a transaction that
+    they roll back; by default the lifespan makes an engine from ``settings``.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = None
+        factory = session_factory
+        if factory is None:
+            engine = make_engine(settings)
+            factory = make_session_factory(engine)
+        app.state.session_factory = factory
+        app.state.keys = KeyVerifier(factory, ttl=settings.key_cache_seconds)
+        app.state.lookup = LookupService(factory)
+        app.state.lookup.reload()
+        listener = None
+        if settings.listen:
+            listener = ChangeListener(
+                settings.psycopg_dsn,
+                {
+                    "grids": app.state.lookup.reload,
+                    "admin_areas": app.state.lookup.reload,
+                    "api_keys": app.state.keys.clear,
+                },
+            )
+            listener.start()
+            listener.ready.wait(timeout=10)
+        app.state.listener = listener
+        try:
+            yield
+        finally:
+            if listener is not None:
+                listener.stop()
+            if engine is not None:
+                engine.dispose()
+
+    app = FastAPI(
+        title="gridmap",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from gis_api.routers import health, lookup
+
+    app.include_router(health.router)
+    app.include_router(lookup.router)

@@ -1,0 +1,177 @@
+"""The ``gridmap`` command: database, imports, the demo county, keys, the server."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from boundaries.errors import GridmapError, ValidationFailed
+from gis_api.settings import Settings
+
+app = typer.Typer(
+    help="gridmap: grids, cameras and incidents of grid-based governance (网格化服务管理).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo county (双流区, 510116).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(demo_app, name="demo")
+
+err = Console(stderr=True)
+out = Console()
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Print a domain error as a clear message (and its problems), exit 1; no traceback."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        err.print(f"[bold red]error:[/] {exc.summary}")
+        for problem in exc.problems[:200]:
+            err.print(f"  - {problem}", markup=False, highlight=False)
+        if len(exc.problems) > 200:
+            err.print(f"  … and {len(exc.problems) - 200} more")
+        raise typer.Exit(1) from None
+    except GridmapError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        err.print(f"[bold red]configuration error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _factory(settings: Settings):  # type: ignore[no-untyped-def]
+    from gis_api.db import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(settings, pool_size=2))
+
+
+# --- db ------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Run the migrations up to REVISION (default: head)."""
+    from gis_api import migrate
+
+    settings = _settings()
+    with _errors():
+        migrate.upgrade(settings.database_url, revision)
+    err.print(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument()]) -> None:
+    """Take the schema down to REVISION."""
+    from gis_api import migrate
+
+    migrate.downgrade(_settings().database_url, revision)
+    err.print(f"database at {revision}")
+
+
+# --- keys ----------------------------------------------------------------------------------
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="admin, planner, dispatcher, service or viewer")],
+    area: Annotated[
+        str | None, typer.Option(help="jurisdiction: an area code or code prefix; none = all")
+    ] = None,
+    label: Annotated[str | None, typer.Option(help="a note saying whose key this is")] = None,
+) -> None:
+    """Make a key; prints only the key on stdout (it is shown once, never stored)."""
+    from gis_api.auth import create_key
+    from gis_api.db import transaction
+
+    settings = _settings()
+    with _errors(), transaction(_factory(settings)) as session:
+        row, key = create_key(session, role=role, area=area, label=label)
+        from gis_api.audit import record
+
+        record(
+            session,
+            actor="cli",
+            action="key.create",
+            area_code=None,
+            details={"prefix": row.prefix, "role": role, "jurisdiction": row.jurisdiction},
+        )
+    sys.stdout.write(key + "\n")
+    err.print(f"created {row.role} key {row.prefix}… jurisdiction {row.jurisdiction or '(all)'}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: Annotated[str, typer.Argument(help="the key, or its prefix")]) -> None:
+    """Revoke a key. Every worker forgets it at once (NOTIFY)."""
+    from gis_api.audit import record
+    from gis_api.auth import revoke_key
+    from gis_api.db import transaction
+
+    with _errors(), transaction(_factory(_settings())) as session:
+        revoke_key(session, key=key)
+        record(session, actor="cli", action="key.revoke", details={"prefix": key[:11]})
+    err.print("revoked")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (prefix, role, jurisdiction, dates), never the keys."""
+    from gis_api.auth import list_keys
+
+    with _factory(_settings())() as session:
+        table = Table("prefix", "role", "jurisdiction", "label", "created", "revoked")
+        for k in list_keys(session):
+            table.add_row(
+                k.prefix,
+                k.role,
+                k.jurisdiction or "(all)",
+                k.label or "",
+                f"{k.created_at:%Y-%m-%d %H:%M}",
+                f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "",
+            )
+    out.print(table)
+
+
+# --- serve ---------------------------------------------------------------------------------
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+) -> None:
+    """Run the service (uvicorn). Each worker loads the lookup index and listens for changes."""
+    import uvicorn
+
+    _settings()  # fail early on bad configuration
+    uvicorn.run(
+        "gis_api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()

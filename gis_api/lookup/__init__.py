@@ -1,0 +1,1 @@
+"""Which grid is this point in: the in-memory read model, its refresh, and the PostGIS variant."""

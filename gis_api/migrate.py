@@ -1,0 +1,37 @@
+"""Run the Alembic migrations from code: the CLI, the tests and the benchmarks all come here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+import migrations
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    """An Alembic config pointing at the installed ``migrations`` package."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    if database_url:
+        cfg.attributes["database_url"] = database_url
+    return cfg
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Bring the database at ``database_url`` to ``revision``."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def upgrade_connection(connection: Connection, revision: str = "head") -> None:
+    """Upgrade using an open connection (its transaction is the caller's)."""
+    cfg = alembic_config()
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    """Take the database at ``database_url`` down to ``revision``."""
+    command.downgrade(alembic_config(database_url), revision)
