@@ -24,6 +24,10 @@ class InvalidInput(GridmapError):
     """The caller sent something malformed: a value out of range, a bad code, a bad parameter."""
 
 
+class BadParameter(InvalidInput):
+    """A query parameter that is unknown or malformed (answered 400, as OGC API requires)."""
+
+
 class InvalidGeometry(InvalidInput):
     """A geometry that is not valid, with where and why."""
 

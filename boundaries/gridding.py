@@ -161,7 +161,9 @@ def voronoi_cells(xy: np.ndarray, envelope: BaseGeometry) -> np.ndarray:
 
     Coincident points are separated first by a deterministic offset of 1 mm times their rank
     among the duplicates, along a golden-angle spiral, so every input point keeps a cell of its
-    own. With one point the cell is the envelope's bounding box.
+    own. With one point the cell is the envelope's bounding box. A cell that GEOS returns
+    invalid (a zero-width spike where four or more points lie on one circle, as on a regular
+    lattice) is repaired with ``make_valid``, keeping its polygonal part.
     """
     xy = np.asarray(xy, dtype=float).copy()
     n = len(xy)
@@ -182,7 +184,15 @@ def voronoi_cells(xy: np.ndarray, envelope: BaseGeometry) -> np.ndarray:
             [np.cos(angle), np.sin(angle)]
         )
     cells = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=envelope, ordered=True)
-    return np.asarray(shapely.get_parts(cells))
+    cells = np.asarray(shapely.get_parts(cells))
+    # co-circular points (a regular lattice) can leave a zero-width spike in a cell: repair it
+    bad = np.flatnonzero(~shapely.is_valid(cells))
+    for i in bad:
+        fixed = shapely.make_valid(cells[i])
+        cells[i] = shapely.union_all(
+            [p for p in shapely.get_parts(fixed) if isinstance(p, Polygon)]
+        )
+    return cells
 
 
 def _shared_length(part: BaseGeometry, other: BaseGeometry, tol: float) -> float:
@@ -193,41 +203,64 @@ def reassign_detached_parts(
     pieces: Sequence[BaseGeometry],
     *,
     accept: Callable[[int, int, Polygon], bool] | None = None,
+    weight: Callable[[int, Polygon], float] | None = None,
+    passes: int = 3,
 ) -> list[MultiPolygon]:
     """Give each detached part of a piece to a neighbour it shares a border with.
 
-    For every piece with more than one polygon, the largest polygon is the main part. Each other
-    part is offered to the other pieces it shares a border with, longest shared border first
-    (borders measured within 1e-9 of the layout's size); the first piece ``j`` for which
-    ``accept(i, j, part)`` is true (default: always) receives it. ``accept`` is called only for
-    a move about to happen, so it may keep running totals. A part that no neighbour takes stays.
-    One pass over the pieces in input order.
+    For every piece with more than one polygon, the main part is the one with the largest
+    ``weight(i, part)`` (default: area; ties go to the larger area). Each other part is offered
+    to the other pieces it shares a border with, longest shared border first (borders measured
+    within 1e-9 of the layout's size); the first piece ``j`` for which ``accept(i, j, part)`` is
+    true (default: always) receives it. ``accept`` is called only for a move about to happen, so
+    it may keep running totals. A part that no neighbour takes stays. The pieces are swept in
+    input order, up to ``passes`` times while something still moves.
     """
     out = [_as_multi(p) for p in pieces]
     if len(out) < 2:
         return out
     extent = shapely.bounds(shapely.union_all([p for p in out if not p.is_empty]))
     tol = 1e-9 * max(float(extent[2] - extent[0]), float(extent[3] - extent[1]), 1.0)
-    for i in range(len(out)):
-        parts = sorted(out[i].geoms, key=lambda p: -p.area)
-        if len(parts) < 2:
-            continue
-        keep = [parts[0]]
-        for part in parts[1:]:
-            grown = shapely.buffer(part, tol)
-            shared = [
-                (float(shapely.length(shapely.intersection(part.boundary, other.buffer(tol)))), j)
-                for j, other in enumerate(out)
-                if j != i and not other.is_empty and shapely.intersects(grown, other)
-            ]
-            for length, j in sorted(shared, key=lambda t: (-t[0], t[1])):
-                if length > 0 and (accept is None or accept(i, j, part)):
-                    out[j] = _as_multi(shapely.union_all([out[j], part]))
-                    break
-            else:
-                keep.append(part)
-        out[i] = MultiPolygon(keep)
+    for _ in range(passes):
+        moved = False
+        for i in range(len(out)):
+            if len(out[i].geoms) < 2:
+                continue
+            parts = sorted(
+                out[i].geoms,
+                key=lambda p: (-(p.area if weight is None else weight(i, p)), -p.area),
+            )
+            keep = [parts[0]]
+            for part in parts[1:]:
+                if _give_away(out, i, part, tol, accept):
+                    moved = True
+                else:
+                    keep.append(part)
+            out[i] = MultiPolygon(keep)
+        if not moved:
+            break
     return out
+
+
+def _give_away(
+    out: list[MultiPolygon],
+    i: int,
+    part: Polygon,
+    tol: float,
+    accept: Callable[[int, int, Polygon], bool] | None,
+) -> bool:
+    """Merge ``part`` of piece ``i`` into the accepting neighbour with the longest border."""
+    grown = shapely.buffer(part, tol)
+    shared = [
+        (float(shapely.length(shapely.intersection(part.boundary, other.buffer(tol)))), j)
+        for j, other in enumerate(out)
+        if j != i and not other.is_empty and shapely.intersects(grown, other)
+    ]
+    for length, j in sorted(shared, key=lambda t: (-t[0], t[1])):
+        if length > 0 and (accept is None or accept(i, j, part)):
+            out[j] = _as_multi(shapely.union_all([out[j], part]))
+            return True
+    return False
 
 
 def grids_from_labels(
@@ -247,7 +280,8 @@ def grids_from_labels(
 
     Detached parts are fixed where cheap (see :func:`reassign_detached_parts`): a part that holds
     none of its grid's buildings (a sliver cut off where the area is not convex) goes to the
-    neighbour sharing the longest border with it. A part that holds buildings moves only when
+    neighbour sharing the longest border with it. The main part is the one holding the most
+    households (or the largest, without ``households``). A part that holds buildings moves only when
     ``households``, ``floor`` and ``ceiling`` are given and the move keeps the giving grid at or
     above ``floor`` and the receiving grid at or below ``ceiling``; the buildings then belong to
     the receiving grid, so callers should count households by containment, not by label.
@@ -290,4 +324,7 @@ def grids_from_labels(
             inside[j] |= held
         return True
 
-    return reassign_detached_parts(pieces, accept=accept)
+    def held_households(i: int, part: Polygon) -> float:
+        return float(w[shapely.intersects_xy(part, xy[:, 0], xy[:, 1]) & inside[i]].sum())
+
+    return reassign_detached_parts(pieces, accept=accept, weight=held_households)

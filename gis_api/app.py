@@ -85,7 +85,13 @@ def create_app(
 
 
 def _include_routers(app: FastAPI) -> None:
-    from gis_api.routers import health, lookup
+    from gis_api.routers import health, imports, lookup, ogc, pages
+    from gis_api.static import mount_static
+    from map_ui.assets import static_mounts
 
     app.include_router(health.router)
     app.include_router(lookup.router)
+    app.include_router(imports.router)
+    app.include_router(ogc.router)
+    app.include_router(pages.router)
+    mount_static(app, static_mounts())

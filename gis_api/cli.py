@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -145,6 +146,80 @@ def keys_list() -> None:
                 f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "",
             )
     out.print(table)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def _print_result(result) -> None:  # type: ignore[no-untyped-def]
+    table = Table(
+        title=f"{result.layer} from {result.file}" + (" (dry run)" if result.dry_run else "")
+    )
+    for column in ("rows", "inserted", "updated", "unchanged", "crs"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(result.rows),
+        str(result.inserted),
+        str(result.updated),
+        str(result.unchanged),
+        result.crs,
+    )
+    err.print(table)
+    for warning in result.warnings[:50]:
+        parts = [
+            str(warning.get(k)) for k in ("file", "row", "field") if warning.get(k) is not None
+        ]
+        err.print(f"[yellow]warning:[/] {', '.join(parts)}: {warning['reason']}", highlight=False)
+    if result.ignored_columns:
+        err.print(f"[dim]ignored columns: {', '.join(result.ignored_columns)}[/]")
+
+
+@app.command("import")
+def import_(
+    layer: Annotated[
+        str,
+        typer.Argument(help="admin-areas, grids, buildings, cameras, key-sites, relocation-sites"),
+    ],
+    path: Annotated[
+        Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile (.shp/.zip), KML, CSV, XLSX")
+    ],
+    crs: Annotated[
+        str | None, typer.Option(help="wgs84, cgcs2000, gcj02, bd09 or EPSG:n (overrides the file)")
+    ] = None,
+    file_layer: Annotated[
+        str | None, typer.Option("--layer", help="GeoPackage layer or sheet")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="check and count; write nothing")
+    ] = False,
+) -> None:
+    """Import a layer file: all-or-nothing, upsert by code, grids versioned."""
+    from gis_api.db import transaction
+    from gis_api.importing import import_file
+
+    settings = _settings()
+    with _errors(), _progress() as progress:
+        task = progress.add_task(f"importing {path.name}", total=None)
+        with transaction(_factory(settings)) as session:
+            result = import_file(
+                session, layer=layer, path=path, crs=crs, file_layer=file_layer, dry_run=dry_run
+            )
+        progress.update(task, total=1, completed=1)
+    _print_result(result)
+
+
+def _progress():  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
 
 
 # --- serve ---------------------------------------------------------------------------------

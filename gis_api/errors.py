@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 # Most specific first: the first class in the MRO of the raised error that is here decides.
 STATUS: dict[type[e.GridmapError], int] = {
+    e.BadParameter: 400,
     e.ValidationFailed: 422,
     e.InvalidGeometry: 422,
     e.InvalidCode: 422,

@@ -20,6 +20,7 @@ from sqlalchemy import Table, func, literal_column, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from boundaries.errors import PermissionDenied
 from gis_api.audit import record
 from gis_api.models import SRID, AdminArea, Building, Camera, Grid, KeySite, RelocationSite
 from importers import Context, PreparedLayer, prepare
@@ -95,11 +96,14 @@ def import_file(
     file_layer: str | None = None,
     dry_run: bool = False,
     actor: str = "cli",
+    jurisdiction: str = "",
 ) -> ImportResult:
     """Check ``path`` as ``layer`` and store it in the session's transaction.
 
     ``ValidationFailed`` (nothing written) lists every problem. With ``dry_run`` the writes
-    are made in a savepoint and rolled back, so the counts are the real ones.
+    are made in a savepoint and rolled back, so the counts are the real ones. With a
+    ``jurisdiction`` (an area-code prefix), every feature must lie inside it, or nothing is
+    written (``PermissionDenied``).
     """
     prepared = prepare(layer, path, crs=crs, file_layer=file_layer, context=load_context(session))
     result = ImportResult(
@@ -114,6 +118,8 @@ def import_file(
     savepoint = session.begin_nested()
     try:
         inserted, updated = store(session, prepared, actor=actor)
+        if jurisdiction:
+            _check_jurisdiction(session, prepared, jurisdiction)
     except BaseException:
         savepoint.rollback()
         raise
@@ -131,6 +137,29 @@ def import_file(
         details={k: v for k, v in result.as_dict().items() if k != "warnings"},
     )
     return result
+
+
+def _check_jurisdiction(session: Session, prepared: PreparedLayer, jurisdiction: str) -> None:
+    """Every stored feature of the file must be inside the caller's jurisdiction."""
+    name = prepared.spec.name
+    keys = prepared.frame[prepared.spec.key].tolist()
+    if name in ("admin-areas", "grids"):
+        areas = dict(zip(keys, keys, strict=True))
+    elif name == "buildings":
+        areas = dict(zip(keys, prepared.frame["village_code"].tolist(), strict=True))
+    else:
+        model = TABLES[name]
+        key_col = getattr(model, prepared.spec.key)
+        areas = dict(
+            session.execute(select(key_col, model.area_code).where(key_col.in_(keys))).all()
+        )
+    outside = [k for k in keys if not (areas.get(k) or "").startswith(jurisdiction)]
+    if outside:
+        shown = ", ".join(str(k) for k in outside[:5])
+        raise PermissionDenied(
+            f"{len(outside)} feature(s) of {prepared.source.name} lie outside this key's "
+            f"jurisdiction ({jurisdiction}): {shown}; nothing was written"
+        )
 
 
 def _area_of(prepared: PreparedLayer) -> str | None:
@@ -183,7 +212,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _upsert(session: Session, table: Table, rows: list[dict[str, Any]], *, key: str) -> tuple[int, int]:
+def _upsert(
+    session: Session, table: Table, rows: list[dict[str, Any]], *, key: str
+) -> tuple[int, int]:
     """INSERT … ON CONFLICT DO UPDATE only where something differs; counts by ``xmax = 0``."""
     if not rows:
         return 0, 0
@@ -239,7 +270,9 @@ def _store_grids(session: Session, frame: gpd.GeoDataFrame, *, actor: str) -> tu
     }
     latest = dict(
         session.execute(
-            select(Grid.code, func.max(Grid.version)).where(Grid.code.in_(codes)).group_by(Grid.code)
+            select(Grid.code, func.max(Grid.version))
+            .where(Grid.code.in_(codes))
+            .group_by(Grid.code)
         ).all()
     )
     to_close: list[int] = []

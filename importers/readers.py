@@ -26,6 +26,20 @@ VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".kml", ".kmz", ".zip"}
 TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
 LON_NAMES = {normalise(n) for n in ("lon", "lng", "long", "longitude", "x", "经度")}
 LAT_NAMES = {normalise(n) for n in ("lat", "latitude", "y", "纬度")}
+KML_STRUCTURAL = {
+    "id",
+    "description",
+    "timestamp",
+    "begin",
+    "end",
+    "altitudeMode",
+    "tessellate",
+    "extrude",
+    "visibility",
+    "drawOrder",
+    "icon",
+    "snippet",
+}
 WKT_NAMES = {normalise(n) for n in ("wkt", "geometry", "geom", "the_geom", "几何")}
 
 
@@ -107,6 +121,9 @@ def _read_vector(path: Path, layer: str | None) -> SourceTable:
     crs = frame.crs
     if path.suffix.lower() in (".kml", ".kmz"):
         crs = CRS.from_epsg(4326)  # KML is WGS84 by definition
+        # GDAL's own KML columns (the placemark's XML id, styling, time) are not data
+        structural = [c for c in frame.columns if c in KML_STRUCTURAL]
+        frame = frame.drop(columns=structural)
     frame = frame.reset_index(drop=True)
     return SourceTable(path=path, frame=frame, crs=CRS.from_user_input(crs) if crs else None)
 
@@ -142,8 +159,9 @@ def _read_table(path: Path, layer: str | None) -> SourceTable:
         table = sheets[layer] if layer is not None else next(iter(sheets.values()))
         word, first = "spreadsheet row", 2
     table.columns = [str(c).strip().lstrip("\ufeff") for c in table.columns]
-    geoms, problems = _table_geometry(table, path, first, word)
-    frame = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=geoms)
+    geoms, used, problems = _table_geometry(table, path, first, word)
+    table = table.drop(columns=used).reset_index(drop=True)
+    frame = gpd.GeoDataFrame(table, geometry=geoms)
     return SourceTable(
         path=path, frame=frame, crs=None, row_word=word, first_row=first, problems=problems
     )
@@ -151,8 +169,8 @@ def _read_table(path: Path, layer: str | None) -> SourceTable:
 
 def _table_geometry(
     table: pd.DataFrame, path: Path, first: int, word: str
-) -> tuple[gpd.GeoSeries, list[Problem]]:
-    """Geometry from lon/lat columns or from a WKT column; problems name the row."""
+) -> tuple[gpd.GeoSeries, list[str], list[Problem]]:
+    """Geometry from lon/lat columns or from a WKT column (and which columns held it)."""
     normalised = {normalise(c): c for c in table.columns}
     lon_col = next((normalised[n] for n in normalised if n in LON_NAMES), None)
     lat_col = next((normalised[n] for n in normalised if n in LAT_NAMES), None)
@@ -175,8 +193,7 @@ def _table_geometry(
             )
         geoms = shapely.points(lon, lat)
         geoms[np.isnan(lon) | np.isnan(lat)] = None
-        table.drop(columns=[lon_col, lat_col], inplace=True)
-        return gpd.GeoSeries(geoms), problems
+        return gpd.GeoSeries(geoms), [lon_col, lat_col], problems
     if wkt_col:
         values = table[wkt_col].to_numpy(dtype=object)
         geoms = np.empty(n, dtype=object)
@@ -193,8 +210,7 @@ def _table_geometry(
                     )
                 )
                 geoms[i] = None
-        table.drop(columns=[wkt_col], inplace=True)
-        return gpd.GeoSeries(geoms), problems
+        return gpd.GeoSeries(geoms), [wkt_col], problems
     raise InvalidInput(
         f"{path.name}: a {word.split()[-1]} table needs longitude and latitude columns "
         f"(lon/lat, lng, longitude/latitude, x/y, 经度/纬度) or a WKT column; "

@@ -209,3 +209,71 @@ def app_client(settings: Settings, factory: sessionmaker[Session]):  # type: ign
     yield build
     for client in clients:
         client.__exit__(None, None, None)
+
+
+from tests.browser import artifacts_dir, browser_page, chromium  # noqa: E402,F401 - fixtures
+
+
+@dataclass
+class LiveServer:
+    """A real uvicorn server in a thread, on 127.0.0.1."""
+
+    base_url: str
+    app: object
+
+
+@pytest.fixture
+def live_server():  # type: ignore[no-untyped-def]
+    """Start the app with given settings on a free port; stopped after the test."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from gis_api.app import create_app
+
+    servers = []
+
+    def start(settings: Settings) -> LiveServer:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        app = create_app(settings)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        servers.append((server, thread))
+        return LiveServer(base_url=f"http://127.0.0.1:{port}", app=app)
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def load_county_into(url: str, county) -> None:  # type: ignore[no-untyped-def]
+    """Import the small county into a database of its own (committed)."""
+    from gis_api.importing import import_file
+
+    eng = create_engine(url, poolclass=NullPool)
+    with Session(eng) as s, s.begin():
+        for layer in ("admin-areas", "grids", "cameras", "key-sites", "relocation-sites"):
+            import_file(s, layer=layer, path=county.files[layer], actor="test")
+    eng.dispose()
+
+
+def create_key_in(url: str, role: str, area: str | None = None) -> str:
+    """Create a key in a database of its own (committed)."""
+    eng = create_engine(url, poolclass=NullPool)
+    with Session(eng) as s, s.begin():
+        _, key = create_key(s, role=role, area=area)
+    eng.dispose()
+    return key

@@ -104,5 +104,7 @@ def layout_villages(
     dmax = max(float(d.max()), 1.0)
     weights = np.where(is_she, w_she * (1 + 1.5 * d / dmax), w_cun * rng.uniform(1.0, 1.5, n))
     field = smooth_field(rng, amplitude=40.0, wavelength=1500.0)
-    pieces, _ = partition_region(rng, town_m, centres, weights, n_samples=n_samples, field=field)
+    pieces, _ = partition_region(
+        rng, town_m, centres, weights, n_samples=n_samples, field=field, step=50.0
+    )
     return pieces

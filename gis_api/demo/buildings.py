@@ -9,7 +9,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis_api.demo.layout import sample_inside
 
-BLOCK_SPACING = 45.0  # metres between lattice positions; a footprint's half-diagonal stays below
+BLOCK_SPACING = 45.0  # metres between lattice positions (before a jitter of up to 0.4 m)
 MAX_HALF_DIAGONAL = 21.6  # half-diagonal of the largest footprint (40 x 16 m)
 
 
@@ -90,7 +90,8 @@ def apartment_blocks(
     d = np.hypot(pts[:, 0] - ref.x, pts[:, 1] - ref.y)
     p = np.exp(-d / (0.35 * np.sqrt(area.area)))
     chosen = rng.choice(len(pts), size=n, replace=False, p=p / p.sum())
-    xy = pts[np.sort(chosen)]
+    # a little jitter: real blocks are not on a perfect lattice (keeps footprints apart)
+    xy = pts[np.sort(chosen)] + rng.uniform(-0.4, 0.4, (n, 2)) * (spacing / BLOCK_SPACING)
     low, tower = households <= 48, households > 500
     length = np.where(low, rng.uniform(18, 30, n), rng.uniform(25, 40, n))
     width = np.where(low, rng.uniform(10, 13, n), rng.uniform(12, 16, n))

@@ -150,12 +150,13 @@ def partition_region(
     *,
     n_samples: int,
     field: Field,
+    step: float = 100.0,
 ) -> tuple[list[MultiPolygon], np.ndarray]:
     """Split ``region`` (metres) into one connected-where-possible piece per centre.
 
     ``n_samples`` random points are assigned to the centres by :func:`power_assign` with
     target areas proportional to ``weights``; a piece is the union of the Voronoi cells of its
-    points, wiggled by ``field`` before being clipped to ``region`` (so pieces tile it exactly),
+    points, densified to ``step`` metres and wiggled by ``field`` before being clipped to ``region`` (so pieces tile it exactly),
     and detached parts are given to the neighbour sharing the longest border with them.
     Returns (pieces, final centres).
     """
@@ -167,7 +168,7 @@ def partition_region(
     area = shapely.area(shapely.intersection(cells, region))
     targets = area.sum() * w / w.sum()
     labels, centres = power_assign(pts, area, centres, targets)
-    clipped = shapely.intersection(wiggle(cells, field), region)
+    clipped = shapely.intersection(wiggle(cells, field, step), region)
     pieces = [shapely.union_all(clipped[labels == i]) for i in range(len(w))]
     return reassign_detached_parts(pieces), centres
 

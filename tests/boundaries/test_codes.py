@@ -83,8 +83,10 @@ def test_malformed_grid_codes_are_rejected_naming_the_part(code, words):
         assert word in exc.value.message
 
 
-@pytest.mark.parametrize(("village", "seq"), [("510116001000", 1), ("510116001001", 0),
-                                               ("510116001001", 1000), ("510116001001", 1.0)])
+@pytest.mark.parametrize(
+    ("village", "seq"),
+    [("510116001000", 1), ("510116001001", 0), ("510116001001", 1000), ("510116001001", 1.0)],
+)
 def test_grid_code_rejects_bad_parts(village, seq):
     with pytest.raises(InvalidCode):
         grid_code(village, seq)
@@ -121,8 +123,14 @@ def test_number_grids_reads_north_to_south_then_west_to_east():
 def test_reading_order_tolerates_uneven_row_tops():
     # the middle block of the top row sits 30 m lower than its neighbours (less than half the
     # median height 100), so it still belongs to the top row
-    geoms = [box(0, 0, 100, 100), box(100, -30, 200, 70), box(200, 0, 300, 100),
-             box(0, -100, 100, 0), box(100, -130, 200, -30), box(200, -100, 300, 0)]
+    geoms = [
+        box(0, 0, 100, 100),
+        box(100, -30, 200, 70),
+        box(200, 0, 300, 100),
+        box(0, -100, 100, 0),
+        box(100, -130, 200, -30),
+        box(200, -100, 300, 0),
+    ]
     assert reading_order(geoms) == [0, 1, 2, 3, 4, 5]
 
 
@@ -143,9 +151,18 @@ def test_camera_id_parts():
     cid = make_camera_id("51011600", "01", "132", "6", 42)
     assert cid == "51011600011326000042"
     parsed = parse_camera_id(cid)
-    assert (parsed.province, parsed.city, parsed.county, parsed.base_unit) == ("51", "01", "16", "00")
+    assert (parsed.province, parsed.city, parsed.county, parsed.base_unit) == (
+        "51",
+        "01",
+        "16",
+        "00",
+    )
     assert (parsed.industry, parsed.type_code, parsed.network, parsed.sequence) == (
-        "01", "132", "6", "000042")
+        "01",
+        "132",
+        "6",
+        "000042",
+    )
     assert parsed.network_name == "政务网"
 
 

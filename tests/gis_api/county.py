@@ -96,25 +96,52 @@ def write_mini_county(directory: Path) -> MiniCounty:
     files["grids"].write_text(json.dumps(_fc(grid_features), ensure_ascii=False), "utf-8")
 
     cameras = [
-        _feature(Point(104.005, 30.515), id="51011600001310000001", name="棠湖路口", category=1,
-                 heading=90, fov=60, range_m=80, status="online", owner="公安分局"),
-        _feature(Point(104.035, 30.505), id="51011600001320000002", name="观音村口", category=3,
-                 heading=None, fov=360, range_m=40, status="offline", owner="观音村"),
+        _feature(
+            Point(104.005, 30.515),
+            id="51011600001310000001",
+            name="棠湖路口",
+            category=1,
+            heading=90,
+            fov=60,
+            range_m=80,
+            status="online",
+            owner="公安分局",
+        ),
+        _feature(
+            Point(104.035, 30.505),
+            id="51011600001320000002",
+            name="观音村口",
+            category=3,
+            heading=None,
+            fov=360,
+            range_m=40,
+            status="offline",
+            owner="观音村",
+        ),
     ]
     files["cameras"] = directory / "cameras.geojson"
     files["cameras"].write_text(json.dumps(_fc(cameras), ensure_ascii=False), "utf-8")
 
     sites = [
         _feature(Point(104.012, 30.512), code="KS001", kind="学校", name="棠湖小学"),
-        _feature(box(104.031, 30.501, 104.032, 30.502), code="KS002", kind="market", name="观音市场"),
+        _feature(
+            box(104.031, 30.501, 104.032, 30.502), code="KS002", kind="market", name="观音市场"
+        ),
     ]
     files["key-sites"] = directory / "key_sites.geojson"
     files["key-sites"].write_text(json.dumps(_fc(sites), ensure_ascii=False), "utf-8")
 
     relocation = [
-        _feature(box(104.025, 30.512, 104.027, 30.514), code="RS001", name="羊坪安置小区",
-                 households=120, population=380, managing_area_code="510116002001",
-                 management="attached", origin_village_codes="510116001002;510116002002"),
+        _feature(
+            box(104.025, 30.512, 104.027, 30.514),
+            code="RS001",
+            name="羊坪安置小区",
+            households=120,
+            population=380,
+            managing_area_code="510116002001",
+            management="attached",
+            origin_village_codes="510116001002;510116002002",
+        ),
     ]
     files["relocation-sites"] = directory / "relocation.geojson"
     files["relocation-sites"].write_text(json.dumps(_fc(relocation), ensure_ascii=False), "utf-8")

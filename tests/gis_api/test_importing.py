@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import json
-
-import pytest
 import shapely
 from sqlalchemy import func, select
 
-from boundaries.errors import ValidationFailed
 from gis_api.importing import import_file
 from gis_api.models import AdminArea, Camera, Grid, KeySite, RelocationSite
 
@@ -20,7 +16,9 @@ def test_import_county_stores_every_layer(session, loaded_county):
         for code, wkb in session.execute(select(Grid.code, func.ST_AsBinary(Grid.geom)))
     }
     for code, geom in loaded_county.grids.items():
-        assert shapely.equals_exact(shapely.normalize(stored[code]), shapely.normalize(geom.buffer(0)), 1e-12) or stored[code].equals(geom)
+        assert shapely.equals_exact(
+            shapely.normalize(stored[code]), shapely.normalize(geom.buffer(0)), 1e-12
+        ) or stored[code].equals(geom)
 
 
 def test_reimport_changes_nothing(session, loaded_county):
