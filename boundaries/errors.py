@@ -82,17 +82,19 @@ class Problem:
     field: str | None = None
     code: str | None = None
     where: str | None = None
+    row_word: str = "row"
+    """How a person finds the row: "feature" (n-th feature), "line" (CSV line), "row"."""
 
     def as_dict(self) -> dict[str, Any]:
         """The problem as a JSON-ready dict, without empty keys."""
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {k: v for k, v in self.__dict__.items() if v is not None and k != "row_word"}
 
     def __str__(self) -> str:
         parts = []
         if self.file:
             parts.append(self.file)
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(f"{self.row_word} {self.row}")
         if self.code:
             parts.append(f"code {self.code}")
         if self.field:

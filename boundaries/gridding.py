@@ -133,13 +133,13 @@ def partition_households(
         axes = (0, 1) if span[0] >= span[1] else (1, 0)
         a, b = pts[:, axes[0]], pts[:, axes[1]]
         directions = ((a, b), (b, a), (a + b, a - b), (a - b, a + b))
-        best = None
-        for coord, other in directions:
-            cut = _best_split(coord, other, w[idx], g1, g - g1, floor, ceiling)
-            if best is None or cut[2] < best[2]:
-                best = cut
+        best = _best_split(a, b, w[idx], g1, g - g1, floor, ceiling)
+        for coord, other in directions[1:]:
             if best[2] == 0:
                 break
+            cut = _best_split(coord, other, w[idx], g1, g - g1, floor, ceiling)
+            if cut[2] < best[2]:
+                best = cut
         order, k, excess, _ = best
         if excess > 0 and float(_excess(float(w[idx].sum()), 1, floor, ceiling)) < excess:
             labels[idx] = next_label  # one group is nearer the standard than any cut
@@ -156,47 +156,57 @@ def _as_multi(geom: BaseGeometry) -> MultiPolygon:
     return MultiPolygon(polys)
 
 
+def _separate_duplicates(xy: np.ndarray) -> np.ndarray:
+    """Move the k-th copy of a repeated point by k mm along a golden-angle spiral."""
+    _, first, inverse = np.unique(xy, axis=0, return_index=True, return_inverse=True)
+    if len(first) == len(xy):
+        return xy
+    inverse = inverse.ravel()
+    rank = np.zeros(len(xy), dtype=int)
+    seen: dict[int, int] = {}
+    for i, key in enumerate(inverse.tolist()):
+        rank[i] = seen.get(key, 0)
+        seen[key] = rank[i] + 1
+    angle = rank * _GOLDEN_ANGLE
+    return xy + 1e-3 * rank[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+
+
 def voronoi_cells(xy: np.ndarray, envelope: BaseGeometry) -> np.ndarray:
     """Return the Voronoi cell of each point (aligned with ``xy``) covering ``envelope``.
 
     Coincident points are separated first by a deterministic offset of 1 mm times their rank
     among the duplicates, along a golden-angle spiral, so every input point keeps a cell of its
-    own. With one point the cell is the envelope's bounding box. A cell that GEOS returns
-    invalid (a zero-width spike where four or more points lie on one circle, as on a regular
-    lattice) is repaired with ``make_valid``, keeping its polygonal part.
+    own. With one point the cell is the envelope's bounding box.
+
+    GEOS can return a wrong diagram when four or more points lie on one circle (a regular
+    lattice of buildings does that): cells with zero-width spikes, or cells that miss their own
+    point. The result is therefore checked (every cell valid and containing its point); if the
+    check fails the points are moved by a deterministic random offset of 1e-9, then 1e-7, then
+    1e-5 times the extent of the data, and the diagram is computed again. Raises ValueError if
+    all attempts fail.
     """
-    xy = np.asarray(xy, dtype=float).copy()
+    xy = np.asarray(xy, dtype=float)
     n = len(xy)
     if n == 0:
         return np.empty(0, dtype=object)
     if n == 1:
         return np.array([shapely.envelope(shapely.union(envelope, shapely.points(xy[0])))])
-    _, first, inverse = np.unique(xy, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
-    if len(first) < n:
-        rank = np.zeros(n, dtype=int)
-        seen: dict[int, int] = {}
-        for i in range(n):
-            rank[i] = seen.get(int(inverse[i]), 0)
-            seen[int(inverse[i])] = rank[i] + 1
-        angle = rank * _GOLDEN_ANGLE
-        xy += np.where(rank[:, None] > 0, 1e-3 * rank[:, None], 0.0) * np.column_stack(
-            [np.cos(angle), np.sin(angle)]
+    pts = _separate_duplicates(xy)
+    extent = float(np.ptp(pts, axis=0).max()) or 1.0
+    noise = np.random.default_rng(0).standard_normal(pts.shape)
+    for shift in (0.0, 1e-9, 1e-7, 1e-5):
+        moved = pts + noise * shift * extent
+        diagram = shapely.voronoi_polygons(
+            shapely.multipoints(moved), extend_to=envelope, ordered=True
         )
-    cells = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=envelope, ordered=True)
-    cells = np.asarray(shapely.get_parts(cells))
-    # co-circular points (a regular lattice) can leave a zero-width spike in a cell: repair it
-    bad = np.flatnonzero(~shapely.is_valid(cells))
-    for i in bad:
-        fixed = shapely.make_valid(cells[i])
-        cells[i] = shapely.union_all(
-            [p for p in shapely.get_parts(fixed) if isinstance(p, Polygon)]
-        )
-    return cells
-
-
-def _shared_length(part: BaseGeometry, other: BaseGeometry, tol: float) -> float:
-    return float(shapely.length(shapely.intersection(part.boundary, shapely.buffer(other, tol))))
+        cells = np.asarray(shapely.get_parts(diagram))
+        if (
+            len(cells) == n
+            and shapely.is_valid(cells).all()
+            and shapely.contains_xy(cells, moved[:, 0], moved[:, 1]).all()
+        ):
+            return cells
+    raise ValueError(f"could not compute a valid Voronoi diagram of {n} points")
 
 
 def reassign_detached_parts(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
@@ -85,13 +89,50 @@ def create_app(
 
 
 def _include_routers(app: FastAPI) -> None:
-    from gis_api.routers import health, imports, lookup, ogc, pages
+    """Every module of ``gis_api.routers``: its ``router`` (FastAPI) and its ``HOT_ROUTES``
+    (bare Starlette routes, placed first so the hot path is matched before anything else).
+    """
+    from starlette.routing import Route
+
     from gis_api.static import mount_static
     from map_ui.assets import static_mounts
 
-    app.include_router(health.router)
-    app.include_router(lookup.router)
-    app.include_router(imports.router)
-    app.include_router(ogc.router)
-    app.include_router(pages.router)
+    hot_docs: dict[str, dict[str, object]] = {}
+    for module in _router_modules():
+        for path, endpoint, doc in getattr(module, "HOT_ROUTES", ()):
+            app.router.routes.insert(0, Route(path, endpoint, methods=list(doc)))
+            hot_docs[path] = doc
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
     mount_static(app, static_mounts())
+    _document(app, hot_docs)
+
+
+def _router_modules() -> list[ModuleType]:
+    import gis_api.routers as package
+
+    names = sorted(
+        m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_")
+    )
+    return [importlib.import_module(f"gis_api.routers.{name}") for name in names]
+
+
+def _document(app: FastAPI, hot_docs: dict[str, dict[str, object]]) -> None:
+    """Add the bare routes and the key schemes to the generated OpenAPI schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        schema.setdefault("paths", {}).update(hot_docs)
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "APIKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            "HTTPBearer": {"type": "http", "scheme": "bearer"},
+        }
+        schema["security"] = [{"APIKeyHeader": []}, {"HTTPBearer": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

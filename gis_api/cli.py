@@ -66,8 +66,8 @@ def _factory(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Run the migrations up to REVISION (default: head)."""
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "heads") -> None:
+    """Run the migrations up to REVISION (default: every head)."""
     from gis_api import migrate
 
     settings = _settings()
@@ -222,6 +222,44 @@ def _progress():  # type: ignore[no-untyped-def]
     )
 
 
+# --- demo ----------------------------------------------------------------------------------
+
+
+@demo_app.command("load")
+def demo_load(
+    seed: Annotated[
+        int, typer.Option(help="random seed: the same seed gives the same county")
+    ] = 510116,
+    scale: Annotated[float, typer.Option(help="households multiplier (1 = realistic)")] = 1.0,
+    directory: Annotated[
+        Path, typer.Option("--dir", help="where the layer files are written")
+    ] = Path("demo-data"),
+) -> None:
+    """Generate 双流区 (real boundary, towns and villages) and import it like a user would."""
+    from gis_api.db import transaction
+    from gis_api.demo.load import LAYER_ORDER, demo_files, import_demo
+
+    settings = _settings()
+    with _errors(), _progress() as progress:
+        task = progress.add_task("synthesizing 双流区", total=len(LAYER_ORDER) + 1)
+        county, files = demo_files(directory, seed=seed, scale=scale)
+        progress.update(task, advance=1, description="importing")
+
+        def advance(layer: str, result) -> None:  # type: ignore[no-untyped-def]
+            progress.update(task, advance=1, description=f"imported {layer} ({result.rows:,})")
+
+        with transaction(_factory(settings)) as session:
+            results = import_demo(session, files, on_layer=advance)
+    for result in results:
+        _print_result(result)
+    summary = county.summary()
+    err.print(
+        "demo county loaded: "
+        + ", ".join(f"{k} {v:,}" for k, v in summary.items())
+        + f"; files in {directory}/"
+    )
+
+
 # --- serve ---------------------------------------------------------------------------------
 
 
@@ -245,6 +283,21 @@ def serve(
         log_level=log_level,
         access_log=False,
     )
+
+
+def _register_commands() -> None:
+    """Each module of ``gis_api.commands`` adds its commands with ``register(app)``."""
+    import importlib
+    import pkgutil
+
+    import gis_api.commands as package
+
+    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"gis_api.commands.{module.name}").register(app)
+
+
+_register_commands()
 
 
 def main() -> None:

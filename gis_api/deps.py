@@ -85,6 +85,13 @@ async def get_principal(request: Request) -> Principal:
     return verifier.verify(None)  # type: ignore[no-any-return]
 
 
+async def authorize(request: Request, permission: str) -> Principal:
+    """The caller, if its role has ``permission`` (for handlers that skip dependency injection)."""
+    principal = await get_principal(request)
+    principal.require(permission)
+    return principal
+
+
 def require(permission: str) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
     """A dependency that admits only roles with ``permission``."""
 

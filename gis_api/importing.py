@@ -294,9 +294,13 @@ def _store_grids(session: Session, frame: gpd.GeoDataFrame, *, actor: str) -> tu
         to_insert.append(
             {"code": code, "version": version, "created_by": actor, "geom": ewkb(geom), **values}
         )
+    # One instant for the whole import: closed versions end where the new ones begin.
+    moment = session.scalar(select(func.clock_timestamp()))
+    for row in to_insert:
+        row["valid_from"] = moment
     if to_close:
         session.execute(
-            Grid.__table__.update().where(Grid.id.in_(to_close)).values(valid_to=func.now())
+            Grid.__table__.update().where(Grid.id.in_(to_close)).values(valid_to=moment)
         )
     for start in range(0, len(to_insert), BATCH):
         session.execute(insert(Grid.__table__).values(to_insert[start : start + BATCH]))

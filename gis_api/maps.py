@@ -43,4 +43,9 @@ def overview_html(
         community_households=settings.community_households,
         village_households=settings.village_households,
     )
-    return offline_html(m)
+    return with_blank_icon(offline_html(m))
+
+
+def with_blank_icon(page: str) -> str:
+    """Declare an empty icon so the browser does not ask the server for /favicon.ico."""
+    return page.replace("<head>", '<head>\n    <link rel="icon" href="data:,">', 1)

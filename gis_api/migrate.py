@@ -20,12 +20,12 @@ def alembic_config(database_url: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     """Bring the database at ``database_url`` to ``revision``."""
     command.upgrade(alembic_config(database_url), revision)
 
 
-def upgrade_connection(connection: Connection, revision: str = "head") -> None:
+def upgrade_connection(connection: Connection, revision: str = "heads") -> None:
     """Upgrade using an open connection (its transaction is the caller's)."""
     cfg = alembic_config()
     cfg.attributes["connection"] = connection

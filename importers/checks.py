@@ -28,7 +28,7 @@ Check = Callable[..., None]
 
 
 def _problem(source: SourceTable, row: int, reason: str, **kw: Any) -> Problem:
-    return Problem(reason=reason, file=source.name, row=int(row), **kw)
+    return Problem(reason=reason, file=source.name, row=int(row), row_word=source.row_word, **kw)
 
 
 def _lonlat(point: shapely.Point) -> str:

@@ -65,7 +65,13 @@ class SourceTable:
 
     def problem(self, position: int, reason: str, **kw: str | None) -> Problem:
         """A problem located at row ``position`` of this file."""
-        return Problem(reason=reason, file=self.name, row=self.row_number(position), **kw)
+        return Problem(
+            reason=reason,
+            file=self.name,
+            row=self.row_number(position),
+            row_word=self.row_word,
+            **kw,
+        )
 
 
 def read_source(path: str | Path, *, layer: str | None = None) -> SourceTable:
@@ -188,6 +194,7 @@ def _table_geometry(
                     f"{table[lat_col].iat[i]!r} is not a pair of numbers",
                     file=path.name,
                     row=int(i) + first,
+                    row_word=word,
                     field=f"{lon_col}/{lat_col}",
                 )
             )
@@ -206,6 +213,7 @@ def _table_geometry(
                         reason=f"not readable WKT ({exc})",
                         file=path.name,
                         row=i + first,
+                        row_word=word,
                         field=wkt_col,
                     )
                 )

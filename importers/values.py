@@ -107,7 +107,12 @@ def choice(options: dict[str, tuple[str, ...]], what: str) -> Parser:
         raw = text(value)
         hit = lookup.get(raw.lower())
         if hit is None:
-            allowed = ", ".join(f"{k} ({'/'.join(v)})" if v else k for k, v in options.items())
+            if len(options) > 4:  # a long list: the canonical names (spellings are in the docs)
+                allowed = ", ".join(str(k) for k in options) + " (or a Chinese name of one)"
+            else:
+                allowed = ", ".join(
+                    f"{k} ({'/'.join(v)})" if v else str(k) for k, v in options.items()
+                )
             raise ValueError(f"{raw!r} is not a {what}; expected one of: {allowed}")
         return hit
 
@@ -162,7 +167,9 @@ KEY_SITE_KINDS: dict[str, tuple[str, ...]] = {
     "market": ("市场", "农贸市场", "商场", "超市"),
     "station": ("车站", "汽车站", "火车站", "地铁站", "公交站", "站"),
     "government": ("政府", "党政机关", "办事处", "村委会", "居委会", "便民服务中心"),
-    "square": ("广场", "公园"),
+    "square": ("广场",),
+    "park": ("公园", "绿地"),
+    "police": ("派出所", "警务室", "公安", "警务站", "治安岗亭"),
     "bank": ("银行",),
     "scenic": ("景区", "景点"),
     "factory": ("工厂", "企业", "园区"),

@@ -48,7 +48,7 @@ command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ "$want_test" = 1 ]; then
   dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
-  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+  dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)
 fi
 if [ "$want_bench" = 1 ]; then
   command -v wrk >/dev/null 2>&1 || need+=(wrk)

@@ -18,7 +18,7 @@ VILLAGE_SAMPLES_PER_UNIT = 24  # samples per unit of the smallest village weight
 
 
 def town_weights(villages: pd.DataFrame, town_codes: list[str]) -> np.ndarray:
-    """Area weight of each town: 1 per 村, 0.35 per 社区 in an all-community street office, else 0.6."""
+    """Return each town's area weight: 1 per 村; 0.35 per 社区 if it has no 村, else 0.6."""
     out = []
     for code in town_codes:
         kinds = villages.loc[villages["parent_code"] == code, "kind"]
@@ -42,9 +42,7 @@ def layout_towns(
     codes = list(towns["code"])
     pts = sample_inside(rng, county_m, 4000)
     centres = kmeans(rng, pts, len(codes))
-    cores = np.array(
-        [(p.x, p.y) for p in to_metric(shapely.points(np.array(URBAN_CORES_LONLAT)))]
-    )
+    cores = np.array([(p.x, p.y) for p in to_metric(shapely.points(np.array(URBAN_CORES_LONLAT)))])
     dist_core = np.min(((centres[:, None, :] - cores[None]) ** 2).sum(-1), axis=1)
     urban = []
     for code in codes:
@@ -55,9 +53,7 @@ def layout_towns(
     ordered[by_urban] = centres[np.argsort(dist_core, kind="stable")]
     field = smooth_field(rng, amplitude=60.0, wavelength=4000.0)
     weights = town_weights(villages, codes)
-    return partition_region(
-        rng, county_m, ordered, weights, n_samples=TOWN_SAMPLES, field=field
-    )
+    return partition_region(rng, county_m, ordered, weights, n_samples=TOWN_SAMPLES, field=field)
 
 
 def inner_point(area: BaseGeometry, xy: np.ndarray) -> Point:
@@ -85,7 +81,9 @@ def layout_villages(
     if n == 1:
         return [MultiPolygon(shapely.get_parts(town_m))]
     w_she, w_cun = 1.0, 4.0
-    n_samples = max(40 * n, int(VILLAGE_SAMPLES_PER_UNIT * (is_she.sum() * 2.5 + (~is_she).sum() * 6)))
+    n_samples = max(
+        40 * n, int(VILLAGE_SAMPLES_PER_UNIT * (is_she.sum() * 2.5 + (~is_she).sum() * 6))
+    )
     pts = sample_inside(rng, town_m, n_samples)
     order = np.argsort(((pts - np.array([centre.x, centre.y])) ** 2).sum(-1), kind="stable")
     n_she = int(is_she.sum())

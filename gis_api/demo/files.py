@@ -28,8 +28,8 @@ def write_demo_files(county: DemoCounty, directory: Path) -> dict[str, Path]:
     - ``admin_areas.geojson``: code, name, level, kind, parent_code;
     - ``grids.gpkg`` (layer ``grids``) and ``buildings.gpkg`` (layer ``buildings``), canonical
       column names;
-    - ``cameras.csv``: Chinese headers 设备编码,名称,类别,朝向,视场角,可视距离,状态,权属单位,经度,纬度,
-      category as 一类/二类/三类, status as 在线/离线, UTF-8 with BOM;
+    - ``cameras.csv``: Chinese headers (设备编码, 名称, 类别, 朝向, 视场角, 可视距离, 状态,
+      权属单位, 经度, 纬度), category as 一类/二类/三类, status as 在线/离线, UTF-8 with BOM;
     - ``key_sites.geojson``;
     - ``relocation_sites.geojson`` with ``origin_village_codes`` joined by ``;``.
 

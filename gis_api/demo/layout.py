@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import overload
 
 import numpy as np
 import shapely
@@ -37,11 +38,19 @@ def _apply(geoms: np.ndarray | BaseGeometry, tr: Transformer) -> np.ndarray | Ba
     return shapely.transform(geoms, fn)
 
 
+@overload
+def to_metric(geoms: np.ndarray) -> np.ndarray: ...
+@overload
+def to_metric(geoms: BaseGeometry) -> BaseGeometry: ...
 def to_metric(geoms: np.ndarray | BaseGeometry) -> np.ndarray | BaseGeometry:
     """Project lon/lat (EPSG:4490) geometries to metres (EPSG:4544)."""
     return _apply(geoms, _transformer(LONLAT_EPSG, METRIC_EPSG))
 
 
+@overload
+def to_lonlat(geoms: np.ndarray) -> np.ndarray: ...
+@overload
+def to_lonlat(geoms: BaseGeometry) -> BaseGeometry: ...
 def to_lonlat(geoms: np.ndarray | BaseGeometry) -> np.ndarray | BaseGeometry:
     """Project metric (EPSG:4544) geometries back to lon/lat (EPSG:4490)."""
     return _apply(geoms, _transformer(METRIC_EPSG, LONLAT_EPSG))
@@ -136,9 +145,9 @@ def power_assign(
                 m = labels == i
                 if m.any():
                     centres[i] = np.average(pts[m], axis=0, weights=cell_area[m])
-    for i in np.flatnonzero(np.bincount(labels, minlength=k) == 0):  # keep every region alive
+    for empty in np.flatnonzero(np.bincount(labels, minlength=k) == 0):  # keep regions alive
         free = np.flatnonzero(np.bincount(labels, minlength=k)[labels] > 1)
-        labels[free[np.argmin(((pts[free] - centres[i]) ** 2).sum(-1))]] = i
+        labels[free[np.argmin(((pts[free] - centres[empty]) ** 2).sum(-1))]] = empty
     return labels, centres
 
 
@@ -146,7 +155,7 @@ def partition_region(
     rng: np.random.Generator,
     region: BaseGeometry,
     centres: np.ndarray,
-    weights: Sequence[float],
+    weights: Sequence[float] | np.ndarray,
     *,
     n_samples: int,
     field: Field,
@@ -156,8 +165,9 @@ def partition_region(
 
     ``n_samples`` random points are assigned to the centres by :func:`power_assign` with
     target areas proportional to ``weights``; a piece is the union of the Voronoi cells of its
-    points, densified to ``step`` metres and wiggled by ``field`` before being clipped to ``region`` (so pieces tile it exactly),
-    and detached parts are given to the neighbour sharing the longest border with them.
+    points, densified to ``step`` metres and wiggled by ``field`` before being clipped to
+    ``region`` (so pieces tile it exactly), and detached parts are given to the neighbour
+    sharing the longest border with them.
     Returns (pieces, final centres).
     """
     w = np.asarray(weights, dtype=float)
@@ -173,7 +183,7 @@ def partition_region(
     return reassign_detached_parts(pieces), centres
 
 
-def node_coverage(geoms: Sequence[BaseGeometry]) -> list[MultiPolygon]:
+def node_coverage(geoms: Sequence[BaseGeometry] | np.ndarray) -> list[MultiPolygon]:
     """Snap a near-tiling to ``GRID_SIZE_DEG`` and make shared edges exactly shared.
 
     All boundaries are noded together on the fixed-precision grid and polygonised; each face

@@ -23,10 +23,31 @@ SITE_SIZE: dict[str, tuple[float, float] | None] = {
     "park": (200, 150),
     "police": None,
 }
-OTHER_KINDS = ("school", "hospital", "market", "station", "square", "school", "police", "park", "school")
+OTHER_KINDS = (
+    "school",
+    "hospital",
+    "market",
+    "station",
+    "square",
+    "school",
+    "police",
+    "park",
+    "school",
+)
 SCHOOL_NAMES = ("小学", "中学", "实验学校")
 RELOCATION_WORDS = (
-    "幸福", "安居", "和谐", "康居", "祥和", "锦绣", "福润", "瑞丰", "金桥", "新苑", "惠民", "乐业",
+    "幸福",
+    "安居",
+    "和谐",
+    "康居",
+    "祥和",
+    "锦绣",
+    "福润",
+    "瑞丰",
+    "金桥",
+    "新苑",
+    "惠民",
+    "乐业",
 )
 
 
@@ -63,7 +84,7 @@ def _site_name(kind: str, town_name: str, seen: dict[str, int]) -> str:
 
 
 def rectangle(centre: np.ndarray, width: float, depth: float, angle: float) -> BaseGeometry:
-    """Return a rectangle of ``width`` x ``depth`` metres centred on ``centre``, turned ``angle``."""
+    """Return a ``width`` x ``depth`` metre rectangle centred on ``centre``, turned ``angle``."""
     box = shapely.box(-width / 2, -depth / 2, width / 2, depth / 2)
     c, s = np.cos(angle), np.sin(angle)
     return shapely.transform(box, lambda xy: xy @ np.array([[c, s], [-s, c]]) + centre)
@@ -175,14 +196,24 @@ def plan_relocation_sites(
             if poly.buffer(-(np.hypot(side, depth) / 2 + 30)).area > 0:
                 break
         name_, _, town, poly = villages[host]
-        xy = _place(rng, poly, np.array(poly.centroid.coords[0]), 0.3 * np.sqrt(poly.area),
-                    np.hypot(side, depth) / 2 + 30, taken, 80.0)
+        xy = _place(
+            rng,
+            poly,
+            np.array(poly.centroid.coords[0]),
+            0.3 * np.sqrt(poly.area),
+            np.hypot(side, depth) / 2 + 30,
+            taken,
+            80.0,
+        )
         geom = rectangle(xy, side, depth, rng.uniform(0, np.pi))
         taken.append(geom)
         others = [c for c in cun if villages[c][2] != town]
         origins = sorted(rng.choice(others, size=int(rng.integers(1, 5)), replace=False).tolist())
-        out.append(RelocationPlan(f"RS{i + 1:03d}", f"{words[i % len(words)]}安置小区", hh,
-                                  host, origins, geom))
+        out.append(
+            RelocationPlan(
+                f"RS{i + 1:03d}", f"{words[i % len(words)]}安置小区", hh, host, origins, geom
+            )
+        )
     return out
 
 
@@ -243,15 +274,17 @@ def cameras(
         type_code = "132" if rng.random() < 0.85 else "131"
         dome = rng.random() < 0.1
         owner = {1: police_owner, 2: government_name(a.town_name), 3: a.owner_unit}[category]
-        out.append({
-            "id": make_camera_id(centre8, industry, type_code, network, seq),
-            "name": f"{a.town_name}-{place}-{nn:02d}",
-            "category": category,
-            "heading": round(float(rng.uniform(0, 360)), 1),
-            "fov": 360 if dome else int(rng.integers(60, 111)),
-            "range_m": int(rng.integers(30, 151)),
-            "status": "online" if rng.random() < 0.9 else "offline",
-            "owner": owner,
-            "geometry": Point(xy),
-        })
+        out.append(
+            {
+                "id": make_camera_id(centre8, industry, type_code, network, seq),
+                "name": f"{a.town_name}-{place}-{nn:02d}",
+                "category": category,
+                "heading": round(float(rng.uniform(0, 360)), 1),
+                "fov": 360 if dome else int(rng.integers(60, 111)),
+                "range_m": int(rng.integers(30, 151)),
+                "status": "online" if rng.random() < 0.9 else "offline",
+                "owner": owner,
+                "geometry": Point(xy),
+            }
+        )
     return out

@@ -22,32 +22,27 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from shapely.geometry import MultiPolygon, Point
+from shapely.geometry import MultiPolygon
 
-from boundaries.codes import number_grids
 from boundaries.errors import NotFound
 from boundaries.gridding import grids_from_labels, partition_households
-from gis_api.demo import admin, buildings, sites
+from gis_api.demo import admin, buildings, sites, tables
 from gis_api.demo.layout import (
-    LONLAT_EPSG,
     dissolve,
     node_coverage,
     to_lonlat,
     to_metric,
 )
-from gis_api.demo.people import mobile_number, person_name
 
 DATA_DIR = Path(__file__).parent / "data"
 GRID_STANDARD = {"社区": (200, 500, 350), "村": (100, 300, 200)}  # floor, ceiling, target
-POLICE_OWNER = "双流区公安分局"
-CAMERAS_AT_SCALE_1 = 300
-NO_LEADER_SHARE = 0.02
 
 
 @dataclass
@@ -102,11 +97,6 @@ def county_boundary(county_code: str = "510116") -> MultiPolygon:
     return MultiPolygon(shapely.get_parts(frame.geometry.iloc[0]))
 
 
-def _gdf(rows: list[dict] | dict, columns: list[str]) -> gpd.GeoDataFrame:
-    frame = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry")
-    return frame.set_crs(LONLAT_EPSG, allow_override=True)
-
-
 def _split_total(rng: np.random.Generator, total: int, mean: float) -> np.ndarray:
     """Split ``total`` households into about ``total / mean`` positive integer parts."""
     n = max(1, round(total / mean))
@@ -128,9 +118,12 @@ def synthesize_county(
 
     Returns:
         The layers, see :class:`DemoCounty`.
+
     """
     if not isinstance(scale, int | float) or not math.isfinite(scale) or not 0 < scale <= 50:
         raise ValueError(f"`scale` was {scale!r} but is expected to be a number in (0, 50]")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"`seed` was {seed!r} but is expected to be a non-negative integer")
     div = load_divisions(county_code)
     rng = np.random.default_rng(seed)
     county_row = div[div["level"] == "county"].iloc[0]
@@ -152,8 +145,10 @@ def synthesize_county(
         key_sites += sites.key_sites_for_town(
             rng, town_polys[i], town_centre[i], town["code"], town["name"], len(key_sites) + 1
         )
-    vinfo = {c: (info.at[c, "name"], info.at[c, "kind"], info.at[c, "parent_code"], p)
-             for c, p in village_m.items()}
+    vinfo = {
+        c: (info.at[c, "name"], info.at[c, "kind"], info.at[c, "parent_code"], p)
+        for c, p in village_m.items()
+    }
     plans = sites.plan_relocation_sites(rng, vinfo, [s.geometry for s in key_sites])
 
     b_rows, grid_m, grid_village = _buildings_and_grids(
@@ -163,40 +158,50 @@ def synthesize_county(
     # one exact coverage in lon/lat: grids -> villages -> towns -> county
     grid_ll = node_coverage(to_lonlat(np.asarray(grid_m, dtype=object)))
     grid_village_arr = np.asarray(grid_village)
-    village_ll = {c: dissolve([grid_ll[j] for j in np.flatnonzero(grid_village_arr == c)])
-                  for c in villages["code"]}
-    town_ll = [dissolve([village_ll[c] for c in villages.loc[villages["parent_code"] == t, "code"]])
-               for t in towns["code"]]
+    village_ll = {
+        c: dissolve([grid_ll[j] for j in np.flatnonzero(grid_village_arr == c)])
+        for c in villages["code"]
+    }
+    town_ll = [
+        dissolve([village_ll[c] for c in villages.loc[villages["parent_code"] == t, "code"]])
+        for t in towns["code"]
+    ]
     county_ll = dissolve(town_ll)
     _verify_coverage(town_ll, list(village_ll.values()), grid_ll)
 
-    admin_rows = [dict(code=county_row["code"], name=county_row["name"], level="county",
-                       kind=None, parent_code=None, geometry=county_ll)]
-    admin_rows += [dict(code=t["code"], name=t["name"], level="town", kind=None,
-                        parent_code=t["parent_code"], geometry=g)
-                   for (_, t), g in zip(towns.iterrows(), town_ll, strict=True)]
-    admin_rows += [dict(code=v["code"], name=v["name"], level="village", kind=v["kind"],
-                        parent_code=v["parent_code"], geometry=village_ll[v["code"]])
-                   for _, v in villages.iterrows()]
-    admin_gdf = _gdf(admin_rows, ["code", "name", "level", "kind", "parent_code", "geometry"])
-
-    b_gdf = _gdf(b_rows, ["code", "village_code", "households", "address", "geometry"])
+    admin_gdf = tables.admin_table(county_row, towns, villages, county_ll, town_ll, village_ll)
+    b_gdf = tables.lonlat_frame(
+        b_rows, ["code", "village_code", "households", "address", "geometry"]
+    )
     b_gdf["geometry"] = to_lonlat(b_gdf.geometry.values)
     b_gdf["households"] = b_gdf["households"].astype("int64")
-    ks_gdf = _gdf([dict(code=s.code, kind=s.kind, name=s.name, geometry=to_lonlat(s.geometry))
-                   for s in key_sites], ["code", "kind", "name", "geometry"])
-    grids_gdf = _grid_table(rng, grid_ll, grid_village_arr, info, b_gdf, ks_gdf)
-    cam_gdf = _camera_table(rng, towns, villages, village_m, key_sites, county_m, scale,
-                            county_code)
-    reloc_gdf = _relocation_table(rng, plans, admin_gdf)
+    ks_gdf = tables.lonlat_frame(
+        [
+            dict(code=s.code, kind=s.kind, name=s.name, geometry=to_lonlat(s.geometry))
+            for s in key_sites
+        ],
+        ["code", "kind", "name", "geometry"],
+    )
+    grids_gdf = tables.grid_table(rng, grid_ll, grid_village_arr, info, b_gdf, ks_gdf)
+    cam_gdf = tables.camera_table(
+        rng, towns, villages, village_m, key_sites, county_m, scale, county_code
+    )
+    reloc_gdf = tables.relocation_table(rng, plans, admin_gdf)
     return DemoCounty(admin_gdf, b_gdf, grids_gdf, cam_gdf, ks_gdf, reloc_gdf)
 
 
-def _buildings_and_grids(rng, villages, village_m, key_sites, plans, scale):
+def _buildings_and_grids(
+    rng: np.random.Generator,
+    villages: pd.DataFrame,
+    village_m: dict[str, MultiPolygon],
+    key_sites: list[sites.KeySite],
+    plans: list[sites.RelocationPlan],
+    scale: float,
+) -> tuple[list[dict[str, Any]], list[MultiPolygon], list[str]]:
     """Generate buildings (metric rows) and grids (metric polygons) village by village."""
     site_tree = shapely.STRtree([s.geometry for s in key_sites] + [p.geometry for p in plans])
     site_geoms = [s.geometry for s in key_sites] + [p.geometry for p in plans]
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     grid_m: list[MultiPolygon] = []
     grid_village: list[str] = []
     for _, v in villages.iterrows():
@@ -233,117 +238,32 @@ def _buildings_and_grids(rng, villages, village_m, key_sites, plans, scale):
             geoms += list(shapely.points(x))
             xy += list(x)
             hh += list(h)
-        rows += [dict(code=f"B{code}{k + 1:05d}", village_code=code, households=int(h_),
-                      address=a, geometry=g_)
-                 for k, (g_, h_, a) in enumerate(zip(geoms, hh, addr, strict=True))]
+        rows += [
+            dict(
+                code=f"B{code}{k + 1:05d}",
+                village_code=code,
+                households=int(h_),
+                address=a,
+                geometry=g_,
+            )
+            for k, (g_, h_, a) in enumerate(zip(geoms, hh, addr, strict=True))
+        ]
         floor, ceiling, target = GRID_STANDARD[kind]
         xy_arr = np.asarray(xy, dtype=float).reshape(-1, 2)
         hh_arr = np.asarray(hh, dtype=float)
         labels = partition_households(xy_arr, hh_arr, floor=floor, ceiling=ceiling, target=target)
-        cells = grids_from_labels(poly, xy_arr, labels, households=hh_arr, floor=floor,
-                                  ceiling=ceiling)
+        cells = grids_from_labels(
+            poly, xy_arr, labels, households=hh_arr, floor=floor, ceiling=ceiling
+        )
         grid_m += cells
         grid_village += [code] * len(cells)
     return rows, grid_m, grid_village
 
 
-def _verify_coverage(towns, villages, grids) -> None:
+def _verify_coverage(
+    towns: list[MultiPolygon], villages: list[MultiPolygon], grids: list[MultiPolygon]
+) -> None:
     """Raise RuntimeError if a level of the hierarchy is not an exact coverage."""
     for what, geoms in (("towns", towns), ("villages", villages), ("grids", grids)):
         if not bool(shapely.coverage_is_valid(np.asarray(geoms, dtype=object))):
             raise RuntimeError(f"synthesised {what} do not form a valid coverage")
-
-
-def _grid_table(rng, grid_ll, grid_village, info, b_gdf, ks_gdf) -> gpd.GeoDataFrame:
-    """Grid rows: codes in reading order, households by containment, kind, leader."""
-    codes = np.empty(len(grid_ll), dtype=object)
-    for vcode in np.unique(grid_village):
-        idx = np.flatnonzero(grid_village == vcode)
-        codes[idx] = number_grids(vcode, [grid_ll[i] for i in idx])
-    tree = shapely.STRtree(grid_ll)
-    pts = shapely.point_on_surface(b_gdf.geometry.values)
-    b_idx, g_idx = tree.query(pts, predicate="within")
-    first = np.unique(b_idx, return_index=True)[1]
-    owner = np.full(len(pts), -1)
-    owner[b_idx[first]] = g_idx[first]
-    if (owner < 0).any():
-        raise RuntimeError(f"{int((owner < 0).sum())} buildings lie in no grid")
-    hh = np.bincount(owner, weights=b_gdf["households"].to_numpy(), minlength=len(grid_ll))
-    nb = np.bincount(owner, minlength=len(grid_ll))
-    unit_sites = ks_gdf[ks_gdf["kind"].isin(["school", "hospital", "government"])]
-    unit_grid = set(tree.query(shapely.point_on_surface(unit_sites.geometry.values),
-                               predicate="within")[1].tolist())
-    rows = []
-    for i, geom in enumerate(grid_ll):
-        vcode = grid_village[i]
-        if info.at[vcode, "kind"] == "村":
-            kind = "村组型"
-        elif i in unit_grid:
-            kind = "单位型"
-        else:
-            kind = "楼院型" if nb[i] and hh[i] / nb[i] >= 50 else "街巷型"
-        leader = rng.random() >= NO_LEADER_SHARE
-        households = int(hh[i])
-        rows.append(dict(
-            code=codes[i],
-            name=f"{info.at[vcode, 'name']}第{int(codes[i][-3:])}网格",
-            kind=kind,
-            village_code=vcode,
-            households=households,
-            population=int(round(households * rng.uniform(2.6, 3.0))),
-            leader_name=person_name(rng) if leader else None,
-            leader_phone=mobile_number(rng) if leader else None,
-            geometry=geom,
-        ))
-    columns = ["code", "name", "kind", "village_code", "households", "population",
-               "leader_name", "leader_phone", "geometry"]
-    return _gdf(rows, columns).sort_values("code", ignore_index=True)
-
-
-def _camera_table(rng, towns, villages, village_m, key_sites, county_m, scale, county_code):
-    town_name = dict(zip(towns["code"], towns["name"], strict=True))
-    anchors: dict[str, list[sites.Anchor]] = {"key_site": [], "community": [], "village": []}
-    for s in key_sites:
-        c = s.geometry.centroid
-        anchors["key_site"].append(sites.Anchor("key_site", s.town_code, town_name[s.town_code],
-                                                s.name, s.name, (c.x, c.y), s.kind == "station"))
-    for _, v in villages.iterrows():
-        p = village_m[v["code"]]
-        c = admin.inner_point(p, np.array(p.centroid.coords[0]))
-        cls = "community" if v["kind"] == "社区" else "village"
-        owner = f"{v['name']}物业服务中心" if cls == "community" else v["official_name"]
-        anchors[cls].append(sites.Anchor(cls, v["parent_code"], town_name[v["parent_code"]],
-                                         v["name"], owner, (c.x, c.y)))
-    n = max(1, round(CAMERAS_AT_SCALE_1 * scale))
-    rows = sites.cameras(rng, anchors, county_m, n, centre8=f"{county_code}00",
-                         police_owner=POLICE_OWNER)
-    for r in rows:
-        r["geometry"] = to_lonlat(r["geometry"])
-    columns = ["id", "name", "category", "heading", "fov", "range_m", "status", "owner",
-               "geometry"]
-    return _gdf(rows, columns)
-
-
-def _relocation_table(rng, plans, admin_gdf) -> gpd.GeoDataFrame:
-    """Relocation rows; management from the final map (own committee or nearest 村)."""
-    she = admin_gdf[admin_gdf["kind"] == "社区"].reset_index(drop=True)
-    cun = admin_gdf[admin_gdf["kind"] == "村"].reset_index(drop=True)
-    cun_m = to_metric(cun.geometry.values)
-    rows = []
-    for p in plans:
-        geom = to_lonlat(p.geometry)
-        if p.households >= 300:
-            inside = she[she.geometry.contains(Point(geom.point_on_surface()))]
-            management, area_code = "own_committee", inside["code"].iloc[0]
-        else:
-            d = shapely.distance(cun_m, p.geometry)
-            management, area_code = "attached", cun["code"].iloc[int(np.argmin(d))]
-        rows.append(dict(
-            code=p.code, name=p.name, households=p.households,
-            population=int(round(p.households * rng.uniform(2.8, 3.4))),
-            managing_area_code=area_code, management=management,
-            origin_village_codes=list(p.origin_village_codes), geometry=geom,
-        ))
-    columns = ["code", "name", "households", "population", "managing_area_code", "management",
-               "origin_village_codes", "geometry"]
-    return _gdf(rows, columns)

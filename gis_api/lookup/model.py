@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+import orjson
 import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from boundaries.codes import significant_prefix
 from boundaries.pointindex import PolygonIndex
 
 LEVELS = ("village", "town", "county")
+FRAGMENT_CACHE = 200_000
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class ReadModel:
                 members,
             )
         self._masks: dict[str, _Masks] = {}
+        self._fragments: dict[tuple[int, int, int, int, bool], bytes] = {}
 
     @property
     def grid_count(self) -> int:
@@ -177,6 +180,23 @@ class ReadModel:
             found.append(int(below))
             below = int(self.area_parent[below]) if below >= 0 else -1
         return g, found[0], found[1], found[2]
+
+    def fragment(self, g: int, v: int, t: int, c: int, personal: bool) -> bytes:
+        """The JSON members of one answer (indices -1 for none), built once and cached."""
+        key = (g, v, t, c, personal)
+        hit = self._fragments.get(key)
+        if hit is not None:
+            return hit
+        members = {
+            "grid": self.grids[g].as_dict(personal=personal) if g >= 0 else None,
+            "village": self.areas[v].as_dict() if v >= 0 else None,
+            "town": self.areas[t].as_dict() if t >= 0 else None,
+            "county": self.areas[c].as_dict() if c >= 0 else None,
+        }
+        body = orjson.dumps(members)[1:-1]  # without the braces: the caller adds its members
+        if len(self._fragments) < FRAGMENT_CACHE:
+            self._fragments[key] = body
+        return body
 
     def masks(self, jurisdiction: str) -> _Masks:
         """Which grids a jurisdiction sees, and which areas it may name (inside or above it)."""

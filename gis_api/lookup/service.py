@@ -72,6 +72,20 @@ def answer_one(model: ReadModel, *, x: float, y: float, principal: Principal) ->
     }
 
 
+def answer_one_json(model: ReadModel, *, x: float, y: float, principal: Principal) -> bytes:
+    """``answer_one`` as the JSON members ``"grid":…,"village":…,"town":…,"county":…``.
+
+    The members are cached per (grid, village, town, county, personal): after the first
+    request for a grid, answering is a point location and a dictionary look-up.
+    """
+    g, v, t, c = model.locate_one(x, y)
+    if principal.jurisdiction:
+        masks = model.masks(principal.jurisdiction)
+        g = g if masks.grid[g] else -1
+        v, t, c = (i if masks.area[i] else -1 for i in (v, t, c))
+    return model.fragment(g, v, t, c, principal.personal)
+
+
 def answer_many(
     model: ReadModel, *, x: np.ndarray, y: np.ndarray, principal: Principal, threads: int = 1
 ) -> BatchAnswer:

@@ -1,51 +1,142 @@
-"""Which grid is this point in: single and batch lookups."""
+"""Which grid is this point in: single and batch lookups.
+
+``GET /v1/lookup`` is the hot path that other services call for every record they handle. It
+is a bare Starlette route (``HOT_ROUTES``, mounted by the app factory and documented in the
+OpenAPI schema by hand), as is ``/healthz``: both skip FastAPI's dependency injection and
+validation, so the benchmark's ratio between them measures the lookup's own work.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import math
+from typing import Annotated, Any
+from urllib.parse import unquote_plus
 
 import orjson
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+from starlette.types import Scope
 
-from boundaries.errors import CoordinatesOutOfRange
-from gis_api.deps import LookupCaller
+from boundaries.errors import CoordinatesOutOfRange, InvalidInput
+from gis_api.deps import LookupCaller, get_principal
 from gis_api.lookup import batch
-from gis_api.lookup.points import to_storage
+from gis_api.lookup.points import CRS_CHOICES, to_storage
 from gis_api.lookup.postgis import lookup_postgis
-from gis_api.lookup.service import answer_one
+from gis_api.lookup.service import answer_one_json
 
 router = APIRouter(prefix="/v1", tags=["lookup"])
+
+LOOKUP_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "lon",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "number", "minimum": -180, "maximum": 180},
+        "description": "Longitude in the given crs",
+    },
+    {
+        "name": "lat",
+        "in": "query",
+        "required": True,
+        "schema": {"type": "number", "minimum": -90, "maximum": 90},
+        "description": "Latitude in the given crs",
+    },
+    {
+        "name": "crs",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": list(CRS_CHOICES), "default": "wgs84"},
+        "description": "wgs84 (default), cgcs2000, gcj02 or bd09",
+    },
+]
 
 
 def _json(body: object) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
 
-@router.get("/lookup", summary="The grid, village, town and county of a point")
-async def lookup(
-    request: Request,
-    principal: LookupCaller,
-    lon: Annotated[float, Query(description="Longitude in the given crs")],
-    lat: Annotated[float, Query(description="Latitude in the given crs")],
-    crs: Annotated[str, Query(description="wgs84 (default), cgcs2000, gcj02 or bd09")] = "wgs84",
-) -> Response:
-    """Answer from the in-memory index; a point in no grid answers ``"grid": null``."""
+def _parse_query(raw: bytes) -> dict[str, str]:
+    """``a=1&b=2`` to a dict (the last value wins), percent-decoding only when needed."""
+    out: dict[str, str] = {}
+    if not raw:
+        return out
+    for part in raw.decode("latin-1").split("&"):
+        name, _, value = part.partition("=")
+        if "%" in part or "+" in part:
+            name, value = unquote_plus(name), unquote_plus(value)
+        out[name] = value
+    return out
+
+
+def _number(params: dict[str, str], name: str) -> float:
+    raw = params.get(name)
+    if raw is None:
+        raise InvalidInput(f"query parameter {name} is required")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput(f"query parameter {name}={raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise CoordinatesOutOfRange(f"query parameter {name}={raw!r} is not a finite number")
+    return value
+
+
+def _api_key(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"x-api-key":
+            return str(value.decode("latin-1").strip())
+    return None
+
+
+async def lookup_endpoint(request: Request) -> Response:
+    """Answer from the in-memory index; a point in no grid answers ``"grid": null``.
+
+    The key is a cached hash look-up, the parameters are parsed by hand, and the answer is
+    assembled from JSON fragments cached per grid and area.
+    """
+    key = _api_key(request.scope)
+    state = request.app.state
+    principal = state.keys.verify(key) if key else await get_principal(request)
+    principal.require("lookup")
+    params = _parse_query(request.scope["query_string"])
+    lon, lat = _number(params, "lon"), _number(params, "lat")
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         raise CoordinatesOutOfRange(
             f"lon must be in [-180, 180] and lat in [-90, 90]; got lon={lon}, lat={lat}"
         )
-    x, y, crs_name = to_storage(lon, lat, crs)
+    x, y, crs_name = to_storage(lon, lat, params.get("crs"))
     query: dict[str, object] = {"lon": lon, "lat": lat, "crs": crs_name}
     if crs_name in ("gcj02", "bd09"):
         query["wgs84"] = [x, y]
-    state = request.app.state
     if state.settings.lookup_backend == "postgis":
         answer = await run_in_threadpool(_postgis, request, x, y, principal)
-    else:
-        answer = answer_one(state.lookup.model, x=x, y=y, principal=principal)
-    return _json({"query": query, **answer})
+        return _json({"query": query, **answer})
+    fragment = answer_one_json(state.lookup.model, x=x, y=y, principal=principal)
+    return Response(
+        b'{"query":' + orjson.dumps(query) + b"," + fragment + b"}",
+        media_type="application/json",
+    )
+
+
+LOOKUP_DOC: dict[str, Any] = {
+    "get": {
+        "tags": ["lookup"],
+        "summary": "The grid, village, town and county of a point",
+        "description": "Answered from the in-memory index (refreshed when grids change). A point "
+        'in no grid answers `"grid": null` with the deepest area found; the leader\'s phone '
+        "only for roles that may see personal data; a key limited to an area sees nothing "
+        "outside it. Out-of-range coordinates get a 422.",
+        "operationId": "lookup_v1_lookup_get",
+        "parameters": LOOKUP_PARAMETERS,
+        "responses": {
+            "200": {"description": "query, grid, village, town and county (each may be null)"},
+            "401": {"description": "no key, or a key that is not valid"},
+            "422": {"description": "coordinates out of range, or an unknown crs"},
+        },
+    }
+}
+HOT_ROUTES = [("/v1/lookup", lookup_endpoint, LOOKUP_DOC)]
 
 
 def _postgis(request: Request, x: float, y: float, principal: object) -> dict[str, object]:

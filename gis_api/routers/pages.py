@@ -24,6 +24,7 @@ router = APIRouter(tags=["maps"])
 LOGIN_PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>gridmap 登录</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>
 body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; background: #f4f6f8;
        display: flex; align-items: center; justify-content: center; height: 100vh; margin: 0; }}

@@ -151,6 +151,10 @@ def test_regular_lattice_of_buildings_tiles_the_area():
     area = shapely.convex_hull(shapely.multipoints(xy)).buffer(20)
     hh = np.full(len(xy), 60)
     labels = partition_households(xy, hh, floor=200, ceiling=500)
-    assert all(cell.is_valid for cell in voronoi_cells(xy, area))
+    cells = voronoi_cells(xy, area)
+    assert all(cell.is_valid for cell in cells)
+    assert all(cell.distance(shapely.Point(p)) == 0 for cell, p in zip(cells, xy, strict=True))
+    overlap = sum(a.intersection(b).area for a, b in itertools.combinations(cells, 2))
+    assert overlap < 1e-6 * area.area
     grids = grids_from_labels(area, xy, labels, households=hh, floor=200, ceiling=500)
     _assert_tiles(area, grids)

@@ -1,0 +1,42 @@
+"""Put the demo county into the store through the same importers a user would use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from gis_api.demo.files import write_demo_files
+from gis_api.demo.synth import DemoCounty, synthesize_county
+from gis_api.importing import ImportResult, import_file
+
+# Parents before children: grids and buildings need their villages.
+LAYER_ORDER = ("admin-areas", "grids", "buildings", "cameras", "key-sites", "relocation-sites")
+# A CSV does not say its CRS: the user passes --crs, and so does the demo.
+LAYER_CRS = {"cameras": "cgcs2000"}
+
+
+def demo_files(directory: Path, *, seed: int, scale: float) -> tuple[DemoCounty, dict[str, Path]]:
+    """Synthesize the county and write its layer files into ``directory``."""
+    county = synthesize_county(seed=seed, scale=scale)
+    return county, write_demo_files(county, directory)
+
+
+def import_demo(
+    session: Session,
+    files: dict[str, Path],
+    *,
+    layers: tuple[str, ...] = LAYER_ORDER,
+    on_layer: Callable[[str, ImportResult], None] | None = None,
+) -> list[ImportResult]:
+    """Import the layer files in order, in the session's transaction."""
+    results = []
+    for layer in layers:
+        result = import_file(
+            session, layer=layer, path=files[layer], crs=LAYER_CRS.get(layer), actor="demo"
+        )
+        results.append(result)
+        if on_layer is not None:
+            on_layer(layer, result)
+    return results
