@@ -202,7 +202,13 @@ def import_(
         task = progress.add_task(f"importing {path.name}", total=None)
         with transaction(_factory(settings)) as session:
             result = import_file(
-                session, layer=layer, path=path, crs=crs, file_layer=file_layer, dry_run=dry_run
+                session,
+                layer=layer,
+                path=path,
+                crs=crs,
+                file_layer=file_layer,
+                dry_run=dry_run,
+                options={"network": network} if network else None,
             )
         progress.update(task, total=1, completed=1)
     _print_result(result)
@@ -237,21 +243,29 @@ def demo_load(
 ) -> None:
     """Generate 双流区 (real boundary, towns and villages) and import it like a user would."""
     from gis_api.db import transaction
-    from gis_api.demo.load import LAYER_ORDER, demo_files, import_demo
+    from gis_api.demo.load import LAYER_ORDER, demo_extras, demo_files, import_demo
 
     settings = _settings()
     with _errors(), _progress() as progress:
-        task = progress.add_task("synthesizing 双流区", total=len(LAYER_ORDER) + 1)
+        extras = demo_extras()
+        task = progress.add_task("synthesizing 双流区", total=len(LAYER_ORDER) + len(extras) + 1)
         county, files = demo_files(directory, seed=seed, scale=scale)
         progress.update(task, advance=1, description="importing")
 
         def advance(layer: str, result) -> None:  # type: ignore[no-untyped-def]
             progress.update(task, advance=1, description=f"imported {layer} ({result.rows:,})")
 
+        summaries = []
         with transaction(_factory(settings)) as session:
             results = import_demo(session, files, on_layer=advance)
+            for name, load in extras:
+                progress.update(task, description=f"demo {name}")
+                summaries.append(f"{name}: {load(session, county, directory)}")
+                progress.update(task, advance=1)
     for result in results:
         _print_result(result)
+    for line in summaries:
+        err.print(line)
     summary = county.summary()
     err.print(
         "demo county loaded: "

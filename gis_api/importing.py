@@ -9,6 +9,7 @@ current version is closed and the next one written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,13 @@ TABLES: dict[str, Any] = {
     "relocation-sites": RelocationSite,
 }
 LEVEL_ORDER = {"county": 0, "town": 1, "village": 2}
+
+SpecialImporter = Callable[..., "ImportResult"]
+SPECIAL_IMPORTERS: dict[str, SpecialImporter] = {}
+"""Layers with an importer of their own (road networks, say), registered by their package:
+``SPECIAL_IMPORTERS["roads"] = import_roads``. Called as ``fn(session, path=…, crs=…,
+file_layer=…, dry_run=…, actor=…, jurisdiction=…, options=…)`` in the caller's transaction,
+with the same all-or-nothing duty as ``import_file``."""
 BATCH = 2_000
 
 
@@ -97,6 +105,7 @@ def import_file(
     dry_run: bool = False,
     actor: str = "cli",
     jurisdiction: str = "",
+    options: dict[str, str] | None = None,
 ) -> ImportResult:
     """Check ``path`` as ``layer`` and store it in the session's transaction.
 
@@ -105,6 +114,18 @@ def import_file(
     ``jurisdiction`` (an area-code prefix), every feature must lie inside it, or nothing is
     written (``PermissionDenied``).
     """
+    special = SPECIAL_IMPORTERS.get(layer)
+    if special is not None:
+        return special(
+            session,
+            path=path,
+            crs=crs,
+            file_layer=file_layer,
+            dry_run=dry_run,
+            actor=actor,
+            jurisdiction=jurisdiction,
+            options=options or {},
+        )
     prepared = prepare(layer, path, crs=crs, file_layer=file_layer, context=load_context(session))
     result = ImportResult(
         layer=prepared.spec.name,

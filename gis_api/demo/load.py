@@ -23,6 +23,28 @@ def demo_files(directory: Path, *, seed: int, scale: float) -> tuple[DemoCounty,
     return county, write_demo_files(county, directory)
 
 
+DemoExtra = Callable[[Session, DemoCounty, Path], str]
+
+
+def demo_extras() -> list[tuple[str, DemoExtra]]:
+    """Further demo data from other concerns (roads, incidents, …): every module of
+    ``gis_api.demo.extras`` with ``load(session, county, directory) -> summary``, in name order.
+    They run after the layers, in the same transaction.
+    """
+    import importlib
+    import pkgutil
+
+    import gis_api.demo.extras as package
+
+    found = []
+    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if not module.name.startswith("_"):
+            found.append(
+                (module.name, importlib.import_module(f"gis_api.demo.extras.{module.name}").load)
+            )
+    return found
+
+
 def import_demo(
     session: Session,
     files: dict[str, Path],
