@@ -192,6 +192,7 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="check and count; write nothing")
     ] = False,
+    network: Annotated[str | None, typer.Option(help="roads only: driving or walking")] = None,
 ) -> None:
     """Import a layer file: all-or-nothing, upsert by code, grids versioned."""
     from gis_api.db import transaction
