@@ -14,6 +14,7 @@ STRtree with prepared geometries, exactly as without the raster.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -72,9 +73,22 @@ class PolygonIndex:
         """Index of the polygon containing ``(x, y)``, or -1."""
         raster = self._raster
         if raster is not None:
-            hit = raster.cell_one(x, y)
-            if hit != -2:  # -1: outside every polygon's bounds; >= 0: a pure cell
+            cell = raster.cell_index(x, y)
+            if cell < 0:
+                return -1 if cell == -1 else self._query_one(x, y)
+            hit = raster.flat[cell]
+            if hit != -2:  # a pure cell
                 return hit
+            candidates = raster.candidates(cell)
+            inside = candidates[shapely.intersects_xy(self._geoms[candidates], x, y)]
+            if len(inside) == 0:
+                return -1
+            if len(inside) == 1:
+                return int(inside[0])
+            return int(inside[np.argmin(self._priority[inside])])
+        return self._query_one(x, y)
+
+    def _query_one(self, x: float, y: float) -> int:
         hits = self._tree.query(shapely.Point(x, y), predicate="intersects")
         if len(hits) == 0:
             return -1
@@ -135,12 +149,23 @@ class _Raster:
     cell, or -2 where the cell needs the exact test."""
 
     def __init__(
-        self, minx: float, miny: float, dx: float, dy: float, table: np.ndarray
+        self,
+        minx: float,
+        miny: float,
+        dx: float,
+        dy: float,
+        table: np.ndarray,
+        offsets: np.ndarray,
+        members: np.ndarray,
     ) -> None:
         self.minx, self.miny, self.dx, self.dy = minx, miny, dx, dy
         self.table = table
         self.ny, self.nx = table.shape
-        self.flat = table.ravel().tolist()  # Python ints: the single-point path avoids numpy
+        # compact array of C longs: one cache line per look-up, Python ints out
+        self.flat = array("q", table.ravel().tolist())
+        # the polygons meeting each cell (CSR): the exact test needs only these
+        self.offsets = offsets
+        self.members = members
 
     @property
     def pure_share(self) -> float:
@@ -161,14 +186,22 @@ class _Raster:
         cell_idx, poly_idx = tree.query(boxes, predicate="intersects")
         counts = np.bincount(cell_idx, minlength=len(boxes))
         table = np.full(len(boxes), -2, dtype=np.int64)
+        table[counts == 0] = -1  # no polygon meets the cell: nothing to test
         single = counts[cell_idx] == 1
         c, p = cell_idx[single], poly_idx[single]
         inside = shapely.contains_properly(geoms[p], boxes[c])
         table[c[inside]] = p[inside]
-        return cls(minx, miny, dx, dy, table.reshape(ny, nx))
+        offsets = np.zeros(len(boxes) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        members = poly_idx[np.argsort(cell_idx, kind="stable")]
+        return cls(minx, miny, dx, dy, table.reshape(ny, nx), offsets, members)
 
-    def cell_one(self, x: float, y: float) -> int:
-        """-1 outside the raster, the polygon of a pure cell, or -2."""
+    def candidates(self, cell: int) -> np.ndarray:
+        """The polygons that meet cell ``cell``."""
+        return self.members[self.offsets[cell] : self.offsets[cell + 1]]
+
+    def cell_index(self, x: float, y: float) -> int:
+        """The cell of a point: -1 outside the raster, -2 on its far edge (test exactly)."""
         if not (math.isfinite(x) and math.isfinite(y)):
             return -1
         # the same arithmetic as ``cells``, so one point lands in one cell either way
@@ -176,9 +209,9 @@ class _Raster:
         row = math.floor((y - self.miny) / self.dy)
         if col < 0 or row < 0 or col > self.nx or row > self.ny:
             return -1
-        if col == self.nx or row == self.ny:  # the far edge of the bounds: test exactly
+        if col == self.nx or row == self.ny:
             return -2
-        return int(self.flat[row * self.nx + col])
+        return row * self.nx + col
 
     def cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """The same for arrays."""

@@ -145,7 +145,7 @@ def revoke_key(session: Session, *, key: str) -> int:
         .where(condition, ApiKey.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
-    count = result.rowcount or 0
+    count = getattr(result, "rowcount", 0) or 0
     if count == 0:
         raise NotFound(f"no active key matches {key[:16]!r}")
     if count > 1:
@@ -169,12 +169,16 @@ class KeyVerifier:
         self._factory = factory
         self._ttl = ttl
         self._cache: dict[str, tuple[Principal | None, float]] = {}
+        # the same answers keyed by the key itself, for the hot path (no hash per request);
+        # only keys that verified are kept, so unknown keys cannot fill it
+        self._by_key: dict[str, tuple[Principal, float]] = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         """Forget every cached answer."""
         with self._lock:
             self._cache.clear()
+            self._by_key.clear()
 
     def verify(self, key: str | None) -> Principal:
         """The principal for ``key``; ``AuthenticationRequired`` if missing, unknown, revoked."""
@@ -183,7 +187,16 @@ class KeyVerifier:
                 "this endpoint needs an API key: send it as 'X-API-Key: <key>' or "
                 "'Authorization: Bearer <key>'"
             )
-        return self.verify_digest(hash_key(key))
+        hit = self._by_key.get(key)
+        if hit is not None and hit[1] > time.monotonic():
+            principal = hit[0]
+        else:
+            principal = self.verify_digest(hash_key(key))
+            with self._lock:
+                if len(self._by_key) > 10_000:
+                    self._by_key.clear()
+                self._by_key[key] = (principal, time.monotonic() + self._ttl)
+        return principal
 
     def verify_digest(self, digest: str) -> Principal:
         """The principal for a key's hash (map pages keep the hash in a signed cookie)."""

@@ -17,7 +17,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from sqlalchemy import Table, func, literal_column, or_, select, text, tuple_
+from sqlalchemy import Table, func, literal_column, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -250,13 +250,13 @@ def _upsert(
             ),
             ~func.ST_OrderingEquals(table.c.geom, excluded.geom),
         )
-        values = {c: excluded[c] for c in columns}
+        values: dict[str, Any] = {c: excluded[c] for c in columns}
         if "updated_at" in table.c:
             values["updated_at"] = func.now()
-        stmt = stmt.on_conflict_do_update(
+        upsert: Any = stmt.on_conflict_do_update(
             index_elements=[table.c[key]], set_=values, where=changed
         ).returning(literal_column("(xmax = 0)").label("inserted"))
-        flags = session.execute(stmt).scalars().all()
+        flags = session.execute(upsert).scalars().all()
         new = sum(1 for f in flags if f)
         inserted += new
         updated += len(flags) - new
@@ -320,9 +320,7 @@ def _store_grids(session: Session, frame: gpd.GeoDataFrame, *, actor: str) -> tu
     for row in to_insert:
         row["valid_from"] = moment
     if to_close:
-        session.execute(
-            Grid.__table__.update().where(Grid.id.in_(to_close)).values(valid_to=moment)
-        )
+        session.execute(update(Grid).where(Grid.id.in_(to_close)).values(valid_to=moment))
     for start in range(0, len(to_insert), BATCH):
-        session.execute(insert(Grid.__table__).values(to_insert[start : start + BATCH]))
+        session.execute(insert(Grid).values(to_insert[start : start + BATCH]))
     return len(to_insert) - updated, updated

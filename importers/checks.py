@@ -222,7 +222,7 @@ def check_grids(
                 )
             )
             continue
-        checked.append(i)
+        checked.append(int(i))
     if not checked:
         return
     idx = np.array(checked)

@@ -51,8 +51,8 @@ def render() -> str:
             parts.append(f"| `{f.name}` | {'yes' if f.required else ''} | {names} | {f.note} |")
     parts.append("\n## Key site kinds\n")
     parts.append("| kind | also accepted |\n|---|---|")
-    for kind, names in KEY_SITE_KINDS.items():
-        parts.append(f"| `{kind}` | {', '.join(names)} |")
+    for kind, spellings in KEY_SITE_KINDS.items():
+        parts.append(f"| `{kind}` | {', '.join(spellings)} |")
     return "\n".join(parts) + "\n"
 
 

@@ -120,9 +120,9 @@ class ReadModel:
         for level in LEVELS:
             members = np.array([i for i, a in enumerate(areas) if a.level == level], dtype=np.int64)
             codes = np.array([areas[i].code for i in members], dtype=object)
-            ranks = np.argsort(np.argsort(codes)) if len(codes) else None
+            level_ranks = np.argsort(np.argsort(codes)) if len(codes) else None
             self.level_index[level] = (
-                PolygonIndex(area_geoms[members] if len(members) else [], priority=ranks),
+                PolygonIndex(area_geoms[members] if len(members) else [], priority=level_ranks),
                 members,
             )
         self._masks: dict[str, _Masks] = {}
