@@ -7,6 +7,7 @@ may fill derived columns in place, and appends problems (errors) or warnings.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -24,7 +25,20 @@ TOLERANCE_M2 = 1.0
 PARENT_TOLERANCE = 0.01
 """Share of an area that may lie outside its parent before a warning."""
 
-Check = Callable[..., None]
+
+@dataclass
+class CheckRun:
+    """What every layer check works with: the file, the stored areas, and the two lists it
+    appends to (problems are errors; warnings do not stop the import).
+    """
+
+    source: SourceTable
+    context: Any
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
+Check = Callable[[gpd.GeoDataFrame, np.ndarray, CheckRun], None]
 
 
 def _problem(source: SourceTable, row: int, reason: str, **kw: Any) -> Problem:
@@ -62,16 +76,9 @@ def _village_table(context_areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return context_areas[context_areas["level"] == "village"]
 
 
-def check_admin_areas(
-    frame: gpd.GeoDataFrame,
-    *,
-    ok: np.ndarray,
-    source: SourceTable,
-    context: Any,
-    problems: list[Problem],
-    warnings: list[Problem],
-) -> None:
+def check_admin_areas(frame: gpd.GeoDataFrame, ok: np.ndarray, run: CheckRun) -> None:
     """Levels agree with codes, parents exist and agree with codes, villages have a kind."""
+    source, context, problems, warnings = run.source, run.context, run.problems, run.warnings
     known = set(context.areas["code"]) | set(frame.loc[ok, "code"])
     known_levels = dict(zip(context.areas["code"], context.areas["level"], strict=True))
     for i in np.flatnonzero(ok):
@@ -181,16 +188,9 @@ def _children_inside_parents(
             )
 
 
-def check_grids(
-    frame: gpd.GeoDataFrame,
-    *,
-    ok: np.ndarray,
-    source: SourceTable,
-    context: Any,
-    problems: list[Problem],
-    warnings: list[Problem],
-) -> None:
+def check_grids(frame: gpd.GeoDataFrame, ok: np.ndarray, run: CheckRun) -> None:
     """Each grid names an existing village, lies inside it, and overlaps no other grid."""
+    source, context, problems = run.source, run.context, run.problems
     villages = _village_table(context.areas)
     village_geom = dict(zip(villages["code"], villages.geometry, strict=True))
     checked: list[int] = []
@@ -278,16 +278,9 @@ def _overlaps(
         )
 
 
-def check_buildings(
-    frame: gpd.GeoDataFrame,
-    *,
-    ok: np.ndarray,
-    source: SourceTable,
-    context: Any,
-    problems: list[Problem],
-    warnings: list[Problem],
-) -> None:
+def check_buildings(frame: gpd.GeoDataFrame, ok: np.ndarray, run: CheckRun) -> None:
     """A given village must exist; a missing one is found by where the building stands."""
+    source, context, problems, warnings = run.source, run.context, run.problems, run.warnings
     villages = _village_table(context.areas)
     known = set(villages["code"])
     given = np.array(frame["village_code"], dtype=object)
@@ -333,16 +326,9 @@ def check_buildings(
         )
 
 
-def check_cameras(
-    frame: gpd.GeoDataFrame,
-    *,
-    ok: np.ndarray,
-    source: SourceTable,
-    context: Any,
-    problems: list[Problem],
-    warnings: list[Problem],
-) -> None:
+def check_cameras(frame: gpd.GeoDataFrame, ok: np.ndarray, run: CheckRun) -> None:
     """Directional cameras need a heading; missing view figures get stated defaults."""
+    source, problems, warnings = run.source, run.problems, run.warnings
     heading = np.array(frame["heading"], dtype=object)
     fov = np.array(frame["fov"], dtype=object)
     rng = np.array(frame["range_m"], dtype=object)
@@ -382,16 +368,9 @@ def check_cameras(
     frame["range_m"] = rng
 
 
-def check_relocation_sites(
-    frame: gpd.GeoDataFrame,
-    *,
-    ok: np.ndarray,
-    source: SourceTable,
-    context: Any,
-    problems: list[Problem],
-    warnings: list[Problem],
-) -> None:
+def check_relocation_sites(frame: gpd.GeoDataFrame, ok: np.ndarray, run: CheckRun) -> None:
     """The managing area must exist; origin villages not loaded are only warned about."""
+    source, context, problems, warnings = run.source, run.context, run.problems, run.warnings
     levels = dict(zip(context.areas["code"], context.areas["level"], strict=True))
     for i in np.flatnonzero(ok):
         row, code = frame["_row"].iat[i], frame["code"].iat[i]

@@ -122,14 +122,7 @@ def prepare(
     checks.duplicate_keys(spec, frame, source, problems)
     checker = checks.LAYER_CHECKS.get(spec.name)
     if checker is not None:
-        checker(
-            frame,
-            ok=ok.to_numpy(),
-            source=source,
-            context=context,
-            problems=problems,
-            warnings=warnings,
-        )
+        checker(frame, ok.to_numpy(), checks.CheckRun(source, context, problems, warnings))
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.field or ""))
         raise ValidationFailed(
