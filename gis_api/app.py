@@ -19,6 +19,7 @@ from gis_api.errors import install_error_handlers
 from gis_api.listener import ChangeListener
 from gis_api.lookup.service import LookupService
 from gis_api.settings import Settings
+from gis_api.tiles.service import TileService
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +56,24 @@ def create_app(
         app.state.keys = KeyVerifier(factory, ttl=settings.key_cache_seconds)
         app.state.lookup = LookupService(factory)
         app.state.lookup.reload()
+        app.state.tiles = TileService(
+            factory,
+            max_bytes=settings.tile_cache_mb * 1024 * 1024,
+            ttl=settings.tile_version_seconds,
+        )
+
+        def areas_changed() -> None:
+            # tiles first (cheap: their versions are re-read on the next request), then the index
+            app.state.tiles.changed()
+            app.state.lookup.reload()
+
         listener = None
         if settings.listen:
             listener = ChangeListener(
                 settings.psycopg_dsn,
                 {
-                    "grids": app.state.lookup.reload,
-                    "admin_areas": app.state.lookup.reload,
+                    "grids": areas_changed,
+                    "admin_areas": areas_changed,
                     "api_keys": app.state.keys.clear,
                 },
             )

@@ -7,6 +7,7 @@ when they start, so tests pass explicit settings instead of patching the environ
 from __future__ import annotations
 
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,42 @@ class Settings(BaseSettings):
     tianditu_key: str | None = None
     basemap_url: str | None = None
     basemap_attribution: str | None = None
+    basemap_gcj02: bool = False
+    """The base map's tiles are in GCJ-02 (AMap, Tencent and the like): the map pages then shift
+    every vertex of our layers (and the live incident feed) to GCJ-02 so that they line up."""
+
+    inline_feature_limit: int = Field(10_000, ge=0)
+    """Map pages draw a layer inline (GeoJSON in the page) up to this many features; above it
+    they switch to vector tiles served from PostGIS (/tiles/{layer}/{z}/{x}/{y}.pbf)."""
+    tile_cache_mb: int = Field(64, ge=0)
+    """Memory per worker for rendered vector tiles (0: render every request)."""
+    tile_version_seconds: float = Field(30.0, ge=0)
+    """How long a worker trusts its tile layer versions without asking the database; a NOTIFY
+    of a change to grids, areas or incidents makes it ask at once."""
+
+    incident_categories: tuple[str, ...] = (
+        "矛盾纠纷",
+        "安全隐患",
+        "治安",
+        "环境",
+        "服务诉求",
+        "其他",
+    )
+    """Incident categories a report may use (GRIDMAP_INCIDENT_CATEGORIES as a JSON list)."""
+    incident_deadline_hours: dict[str, dict[str, float]] = Field(
+        default_factory=lambda: {
+            "*": {"general": 168.0, "major": 72.0, "urgent": 24.0},
+            "安全隐患": {"general": 72.0, "major": 24.0, "urgent": 6.0},
+            "治安": {"general": 72.0, "major": 24.0, "urgent": 4.0},
+            "服务诉求": {"general": 120.0, "major": 48.0, "urgent": 24.0},
+        }
+    )
+    """Hours from report to closing, by category and severity; "*" is every other category
+    (GRIDMAP_INCIDENT_DEADLINE_HOURS as JSON)."""
+    live_refresh_seconds: int = Field(10, ge=1, le=3600)
+    """How often the live incident layer of the map pages asks for new data."""
+    timezone: str = "Asia/Shanghai"
+    """The zone whose days and weeks the incident figures count in."""
 
     community_households: tuple[int, int] = (200, 500)
     """The household standard of a grid in an urban community (社区)."""
@@ -74,6 +111,29 @@ class Settings(BaseSettings):
             raise ValueError("GRIDMAP_BASEMAP=tianditu needs GRIDMAP_TIANDITU_KEY")
         if self.basemap == "xyz" and not self.basemap_url:
             raise ValueError("GRIDMAP_BASEMAP=xyz needs GRIDMAP_BASEMAP_URL (an XYZ template)")
+        if self.basemap_gcj02 and self.basemap != "xyz":
+            raise ValueError(
+                "GRIDMAP_BASEMAP_GCJ02 applies to an XYZ base map in GCJ-02 (AMap-style); "
+                f"GRIDMAP_BASEMAP is {self.basemap!r} (Tianditu is CGCS2000, no shift needed)"
+            )
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"GRIDMAP_TIMEZONE {self.timezone!r} is not a known time zone"
+            ) from None
+        deadlines = self.incident_deadline_hours
+        if "*" not in deadlines:
+            raise ValueError('GRIDMAP_INCIDENT_DEADLINE_HOURS needs a "*" entry (the default)')
+        for category, hours in deadlines.items():
+            missing = {"general", "major", "urgent"} - set(hours)
+            if missing or any(h <= 0 for h in hours.values()):
+                raise ValueError(
+                    f"GRIDMAP_INCIDENT_DEADLINE_HOURS[{category!r}] must give positive hours for "
+                    f"general, major and urgent; got {hours}"
+                )
+        if not self.incident_categories:
+            raise ValueError("GRIDMAP_INCIDENT_CATEGORIES must name at least one category")
         for name in ("community_households", "village_households"):
             low, high = getattr(self, name)
             if not 0 < low <= high:

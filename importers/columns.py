@@ -41,7 +41,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "camera_id", "device_id", "gb_id", "设备编码", "国标编码", "设备编号"),
     "category": ("category", "class", "类别", "建设类别", "分类"),
     "heading": ("heading", "direction", "azimuth", "朝向", "方向角", "方位角", "camera:direction"),
-    "fov": ("fov", "angle", "field_of_view", "视场角", "视角", "camera:angle"),
+    "fov": ("fov", "field_of_view", "视场角", "视角"),
     "range_m": ("range_m", "range", "distance", "可视距离", "监控距离", "视距"),
     "status": ("status", "state", "online", "状态", "在线状态"),
     "owner": ("owner", "operator", "权属单位", "建设单位", "管理单位名称"),

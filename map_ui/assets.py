@@ -102,6 +102,11 @@ CDN_ASSETS: dict[str, str | None] = {
     "https://unpkg.com/@geoman-io/leaflet-geoman-free@latest/dist/leaflet-geoman.css": (
         "vendor/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css"
     ),
+    # plugins.VectorGridProtobuf asks for "@latest"; we serve the version pinned in package.json
+    # (map_ui.tiles asks for that version by name and is matched without an entry here).
+    "https://unpkg.com/leaflet.vectorgrid@latest/dist/Leaflet.VectorGrid.bundled.js": (
+        "vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.js"
+    ),
     # plugins.Fullscreen: jsDelivr minifies on the fly; the npm package has only the source.
     "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": (
         "vendor/leaflet.fullscreen/Control.FullScreen.js"

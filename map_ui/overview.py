@@ -10,6 +10,8 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
+import shapely
 from branca.colormap import StepColormap
 from folium.map import CustomPane
 from folium.utilities import JsCode
@@ -17,6 +19,7 @@ from folium.utilities import JsCode
 from map_ui.basemaps import add_basemap
 from map_ui.geojson import check_frame, feature_collection
 from map_ui.legend import HtmlLegend, LegendItem, MetricScale, legend_html
+from map_ui.tiles import TileSource
 
 COMMUNITY, VILLAGE = "社区", "村"
 # Household steps of the grid colours; 100/200/300/500 are the limits of the two standards.
@@ -67,6 +70,8 @@ def build_overview_map(
     basemap: dict[str, Any] | None = None,
     community_households: tuple[int, int] = (200, 500),
     village_households: tuple[int, int] = (100, 300),
+    grid_tiles: TileSource | None = None,
+    village_tiles: TileSource | None = None,
     m: folium.Map | None = None,
 ) -> folium.Map:
     """Build the county overview map.
@@ -91,6 +96,10 @@ def build_overview_map(
         community_households: The household standard (low, high) of grids in a community.
         village_households: The household standard of grids in a village (also used for grids
             whose village is not in ``areas``).
+        grid_tiles: Draw the grids from these vector tiles instead of ``grids`` (for layers
+            above the inline limit; pass an empty ``grids`` frame). Same colours and popup.
+        village_tiles: Draw villages from these tiles (the ``areas`` tile layer) instead of
+            the village rows of ``areas``; ``areas`` still gives the villages' kinds if present.
         m: A map to draw on; a new one without tiles is created if None.
 
     Returns:
@@ -117,16 +126,21 @@ def build_overview_map(
     elif not isinstance(m, folium.Map):
         raise ValueError(f"`m` was a {type(m).__name__} but is expected to be a folium.Map")
     add_basemap(m, **(basemap or {}))
-    for pane, z_index in PANES.items():
-        CustomPane(pane, z_index=z_index, pointer_events=True).add_to(m)
+    villages = add_area_layers(m, areas, village_tiles=village_tiles)
+    if grid_tiles is not None:
+        from map_ui.overview_tiles import add_grid_tiles
 
-    level = areas["level"]
-    county = areas[level == "county"]
-    _add_outlines(m, "县界", county, color="#222222", weight=3.5, pane=COUNTY_PANE)
-    _add_towns(m, areas[level == "town"])
-    villages = areas[level == "village"]
-    _add_villages(m, villages)
-    _add_grids(m, grids, villages, community_households, village_households)
+        kinds = dict(zip(villages["code"], villages["kind"], strict=True))
+        add_grid_tiles(
+            m,
+            grid_tiles,
+            kinds,
+            community_households,
+            village_households,
+            phone="leader_phone" in grids.columns,
+        )
+    else:
+        _add_grids(m, grids, villages, community_households, village_households)
     if cameras is not None:
         _add_cameras(m, check_frame(cameras, name="cameras", required=CAMERA_COLUMNS))
     if key_sites is not None:
@@ -154,9 +168,41 @@ def build_overview_map(
         )
     HtmlLegend(_legend(community_households, village_households), position="bottomleft").add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    fit_to_county(m, areas)
+    return m
+
+
+def add_area_layers(
+    m: folium.Map, areas: gpd.GeoDataFrame, *, village_tiles: TileSource | None = None
+) -> gpd.GeoDataFrame:
+    """Add the panes and the county, town and village layers of ``areas``; returns the villages.
+
+    Used by every map page so that they all draw the boundaries alike.
+    """
+    check_frame(areas, name="areas", required=AREA_COLUMNS)
+    for pane, z_index in PANES.items():
+        CustomPane(pane, z_index=z_index, pointer_events=True).add_to(m)
+    level = areas["level"]
+    _add_outlines(
+        m, "县界", areas[level == "county"], color="#222222", weight=3.5, pane=COUNTY_PANE
+    )
+    _add_towns(m, areas[level == "town"])
+    villages = areas[level == "village"]
+    if village_tiles is not None:
+        from map_ui.overview_tiles import add_village_tiles
+
+        add_village_tiles(m, village_tiles)
+    else:
+        drawn = np.asarray(villages.geometry.array, dtype=object)
+        _add_villages(m, villages[~(shapely.is_missing(drawn) | shapely.is_empty(drawn))])
+    return villages
+
+
+def fit_to_county(m: folium.Map, areas: gpd.GeoDataFrame) -> None:
+    """Fit the map to the county (or to all areas if there is no county row)."""
+    county = areas[areas["level"] == "county"]
     minx, miny, maxx, maxy = (county if not county.empty else areas).total_bounds
     m.fit_bounds([[float(miny), float(minx)], [float(maxy), float(maxx)]])
-    return m
 
 
 def household_colormap(max_households: float) -> StepColormap:

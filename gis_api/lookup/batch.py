@@ -43,7 +43,8 @@ _NUMBER_CHARS = b"0123456789.-+eE,[]"
 def _fast_points(body: bytes, *, limit: int) -> tuple[np.ndarray, np.ndarray, str | None] | None:
     """The common case, compact ``"points":[[lon,lat],[lon,lat],…]``, parsed without making a
     Python object per number (pandas' C parser reads the pairs as CSV lines). Returns None when
-    the body is not in that exact form; the general path then parses it and names any error."""
+    the body is not in that exact form; the general path then parses it and names any error.
+    """
     key = body.find(b'"points"')
     if key < 0 or body.find(b'"points"', key + 1) >= 0:
         return None
@@ -164,8 +165,12 @@ def answer_batch(
     principal: Principal,
     limit: int,
     threads: int,
+    at: str | None = None,
 ) -> tuple[bytes, str]:
-    """The whole batch: parse, convert, locate, shape. Returns the body and its media type."""
+    """The whole batch: parse, convert, locate, shape. Returns the body and its media type.
+
+    ``at`` (the instant the model is of, when not now) is echoed in a JSON answer.
+    """
     if content_type in ("text/csv", "application/csv"):
         frame, lon, lat = parse_csv_points(body, limit=limit)
         x, y, _ = many_to_storage(lon, lat, crs)
@@ -197,6 +202,8 @@ def answer_batch(
         "grids": answer.grids,
         "areas": answer.areas,
     }
+    if at is not None:
+        payload["at"] = at
     return orjson.dumps(payload), "application/json"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -121,11 +122,18 @@ class LookupService:
     so requests never see a half-built index and never wait for a rebuild.
     """
 
+    AT_CACHE = 8
+    """Models of past instants kept per worker (least recently used dropped first)."""
+
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
         self._model: ReadModel | None = None
         self._lock = threading.Lock()
         self.reloads = 0
+        self._at: OrderedDict[datetime, ReadModel] = OrderedDict()
+        self._at_lock = threading.Lock()
+        self._at_building: dict[datetime, threading.Lock] = {}
+        self._generation = 0
 
     @property
     def model(self) -> ReadModel:
@@ -147,6 +155,11 @@ class LookupService:
                 model = load_read_model(session)
             self._model = model
             self.reloads += 1
+        with self._at_lock:
+            # a change can concern any instant not yet ended (a publish in progress at a
+            # cached instant commits later): models of instants are rebuilt on demand
+            self._at.clear()
+            self._generation += 1
         log.info("lookup index loaded: %d grids, %d areas", model.grid_count, len(model.areas))
         return model
 
@@ -154,3 +167,31 @@ class LookupService:
         """A model of the grids valid at ``at`` (built on demand, not cached here)."""
         with self._factory() as session:
             return load_read_model(session, at=at)
+
+    def model_at_cached(self, at: datetime) -> ReadModel:
+        """The model of the grids valid at ``at``, from a small LRU cache (one build per
+        instant even when many requests ask at once). The cache is emptied on every reload.
+        """
+        with self._at_lock:
+            hit = self._at.get(at)
+            if hit is not None:
+                self._at.move_to_end(at)
+                return hit
+            building = self._at_building.setdefault(at, threading.Lock())
+        with building:
+            with self._at_lock:
+                hit = self._at.get(at)
+                if hit is not None:
+                    return hit
+                generation = self._generation
+            model = self.model_at(at)
+            with self._at_lock:
+                if generation != self._generation:  # grids changed while it was built
+                    self._at_building.pop(at, None)
+                    return model
+                self._at[at] = model
+                self._at.move_to_end(at)
+                while len(self._at) > self.AT_CACHE:
+                    self._at.popitem(last=False)
+                self._at_building.pop(at, None)
+        return model

@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from boundaries.errors import NotFound
 from gis_api.auth import Principal
+from gis_api.incidents.models import Incident
 from gis_api.models import AdminArea, Building, Camera, Grid, KeySite, RelocationSite
 
 GEOJSON_DIGITS = 8  # 1e-8 degrees: about a millimetre
@@ -152,6 +153,40 @@ COLLECTIONS: dict[str, Collection] = {
             id_column="code",
             properties=("code", "village_code", "households", "address"),
             area_column="village_code",
+        ),
+        Collection(
+            id="incidents",
+            title="Incidents 事件",
+            description="Incidents of the six-step loop (上报→立案→派遣→处置→反馈→结案归档), "
+            "placed in the grid, village, town and county they fell in when reported. "
+            "Reporters' names and phones only for roles that may see personal data.",
+            model=Incident,
+            id_column="id",
+            properties=(
+                "id",
+                "category",
+                "severity",
+                "status",
+                "level",
+                "description",
+                "source",
+                "grid_code",
+                "village_code",
+                "town_code",
+                "county_code",
+                "reported_at",
+                "opened_at",
+                "dispatched_at",
+                "handled_at",
+                "feedback_at",
+                "closed_at",
+                "due_at",
+                "assignee",
+                "reporter_name",
+                "reporter_phone",
+            ),
+            area_column="area_code",
+            personal=("reporter_name", "reporter_phone"),
         ),
     )
 }

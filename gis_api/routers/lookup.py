@@ -21,6 +21,7 @@ from starlette.types import Scope
 from boundaries.errors import CoordinatesOutOfRange, InvalidInput
 from gis_api.deps import LookupCaller, get_principal
 from gis_api.lookup import batch
+from gis_api.lookup.instants import parse_at
 from gis_api.lookup.points import CRS_CHOICES, to_storage
 from gis_api.lookup.postgis import lookup_postgis
 from gis_api.lookup.service import answer_one_json
@@ -48,6 +49,14 @@ LOOKUP_PARAMETERS: list[dict[str, Any]] = [
         "required": False,
         "schema": {"type": "string", "enum": list(CRS_CHOICES), "default": "wgs84"},
         "description": "wgs84 (default), cgcs2000, gcj02 or bd09",
+    },
+    {
+        "name": "at",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "answer with the grids valid then: a date YYYY-MM-DD (the end of that "
+        "day in China Standard Time, UTC+8) or an ISO 8601 date-time (no offset: CST)",
     },
 ]
 
@@ -109,10 +118,27 @@ async def lookup_endpoint(request: Request) -> Response:
     query: dict[str, object] = {"lon": lon, "lat": lat, "crs": crs_name}
     if crs_name in ("gcj02", "bd09"):
         query["wgs84"] = [x, y]
+    at = params.get("at")
+    if at is not None:
+        return await _lookup_at(request, at, x=x, y=y, query=query, principal=principal)
     if state.settings.lookup_backend == "postgis":
         answer = await run_in_threadpool(_postgis, request, x, y, principal)
         return _json({"query": query, **answer})
     fragment = answer_one_json(state.lookup.model, x=x, y=y, principal=principal)
+    return Response(
+        b'{"query":' + orjson.dumps(query) + b"," + fragment + b"}",
+        media_type="application/json",
+    )
+
+
+async def _lookup_at(
+    request: Request, at: str, *, x: float, y: float, query: dict[str, object], principal: Any
+) -> Response:
+    """The same answer from the grids valid at ``at`` (a model per instant, cached)."""
+    instant = parse_at(at)
+    model = await run_in_threadpool(request.app.state.lookup.model_at_cached, instant)
+    query["at"] = instant.isoformat()
+    fragment = answer_one_json(model, x=x, y=y, principal=principal)
     return Response(
         b'{"query":' + orjson.dumps(query) + b"," + fragment + b"}",
         media_type="application/json",
@@ -175,12 +201,20 @@ async def lookup_batch(
     crs: Annotated[
         str | None, Query(description="crs of the points (CSV; JSON may say it in the body)")
     ] = None,
+    at: Annotated[
+        str | None,
+        Query(description="the grids valid then: YYYY-MM-DD (end of day, CST) or a date-time"),
+    ] = None,
 ) -> Response:
     """Answer in the order of the points. JSON in, JSON out; CSV in, CSV out (columns echoed)."""
     settings = request.app.state.settings
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     body = await request.body()
     model = request.app.state.lookup.model
+    instant = None
+    if at is not None:
+        instant = parse_at(at)
+        model = await run_in_threadpool(request.app.state.lookup.model_at_cached, instant)
     payload, media_type = await run_in_threadpool(
         batch.answer_batch,
         model,
@@ -190,5 +224,6 @@ async def lookup_batch(
         principal=principal,
         limit=settings.lookup_batch_limit,
         threads=settings.lookup_threads,
+        at=instant.isoformat() if instant is not None else None,
     )
     return Response(payload, media_type=media_type)

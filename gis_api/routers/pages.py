@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
@@ -103,8 +104,8 @@ async def page_principal(request: Request) -> Principal | RedirectResponse:
     try:
         principal = await get_principal(request)
     except AuthenticationRequired:
-        path = request.url.path
-        return RedirectResponse(f"/login?next={path}", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target}, safe='/')}", status_code=303)
     principal.require("read")
     return principal
 
@@ -120,5 +121,6 @@ async def overview(request: Request) -> Response:
         request.app.state.session_factory,
         principal=principal,
         settings=request.app.state.settings,
+        tiles=getattr(request.app.state, "tiles", None),
     )
     return HTMLResponse(page, headers={"Cache-Control": "private, no-store"})

@@ -1,0 +1,1 @@
+"""Camera coverage: the report, blind spots, relocation-site checks and camera placement."""

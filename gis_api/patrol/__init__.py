@@ -1,0 +1,1 @@
+"""Patrol planning: stops, tours over the road network, street patrols, saved plans."""

@@ -1,0 +1,147 @@
+"""Saved patrol plans (``patrol_plans``): computed routes kept for the map page and for viewers.
+
+A plan is visible to a caller whose jurisdiction contains the jurisdiction of the key that
+made it (a county key sees its towns' plans; a town key does not see the county's).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import shapely
+import shapely.geometry
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import BigInteger, DateTime, Float, Integer, String, Text, func, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from boundaries.errors import NotFound
+from gis_api.audit import record
+from gis_api.auth import Principal
+from gis_api.importing import ewkb
+from gis_api.models import SRID, Base
+
+
+class PatrolPlan(Base):
+    """A computed patrol plan: the request, the answer, and the routes' lines."""
+
+    __tablename__ = "patrol_plans"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(Text)
+    network: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[str] = mapped_column(Text)
+    jurisdiction: Mapped[str] = mapped_column(String(12), server_default="")
+    teams: Mapped[int] = mapped_column(Integer)
+    distance_m: Mapped[float] = mapped_column(Float)
+    duration_s: Mapped[float] = mapped_column(Float)
+    request: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    geom: Mapped[WKBElement | None] = mapped_column(
+        Geometry("MULTILINESTRING", srid=SRID, spatial_index=False)
+    )
+
+
+def save_plan(
+    session: Session,
+    *,
+    kind: str,
+    name: str | None,
+    request: dict[str, Any],
+    result: dict[str, Any],
+    lines: list[shapely.LineString],
+    principal: Principal,
+) -> PatrolPlan:
+    """Store a plan in the caller's transaction and return it (with its id)."""
+    totals = result["totals"]
+    plan = PatrolPlan(
+        kind=kind,
+        name=name or _default_name(kind, result),
+        network=result["network"],
+        created_by=f"key:{principal.prefix}",
+        jurisdiction=principal.jurisdiction,
+        teams=len(result.get("teams", [])) or 1,
+        distance_m=float(totals["distance_m"]),
+        duration_s=float(totals["duration_s"]),
+        request=request,
+        result=result,
+        geom=ewkb(shapely.MultiLineString(lines)) if lines else None,
+    )
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def keep_plan(
+    session: Session,
+    kind: str,
+    name: str | None,
+    request: dict[str, Any],
+    result: dict[str, Any],
+    principal: Principal,
+) -> PatrolPlan:
+    """Save a computed answer (WGS84) with an audit entry; adds ``result["plan"]``."""
+    lines = [shapely.geometry.shape(team["route"]) for team in result["teams"] if team.get("route")]
+    plan = save_plan(
+        session,
+        kind=kind,
+        name=name,
+        request=request,
+        result=result,
+        lines=lines,
+        principal=principal,
+    )
+    jurisdiction = principal.jurisdiction
+    record(
+        session,
+        actor=f"key:{principal.prefix}",
+        action=f"patrol.{kind}",
+        area_code=jurisdiction.ljust(12, "0") if len(jurisdiction) >= 6 else None,
+        details={"plan": plan.id, "teams": plan.teams, "distance_m": plan.distance_m},
+    )
+    result["plan"] = summary(plan)
+    return plan
+
+
+def get_plan(session: Session, plan_id: int, *, principal: Principal) -> PatrolPlan:
+    """A plan the caller may see; ``NotFound`` otherwise (its existence is not revealed)."""
+    plan = session.get(PatrolPlan, plan_id)
+    if plan is None or not plan.jurisdiction.startswith(principal.jurisdiction):
+        raise NotFound(f"no patrol plan {plan_id} in this key's jurisdiction")
+    return plan
+
+
+def list_plans(session: Session, *, principal: Principal, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest plans the caller may see (summaries)."""
+    rows = session.scalars(
+        select(PatrolPlan)
+        .where(PatrolPlan.jurisdiction.startswith(principal.jurisdiction))
+        .order_by(PatrolPlan.id.desc())
+        .limit(limit)
+    ).all()
+    return [summary(plan) for plan in rows]
+
+
+def summary(plan: PatrolPlan) -> dict[str, Any]:
+    """The plan without its request and answer."""
+    return {
+        "id": plan.id,
+        "kind": plan.kind,
+        "name": plan.name,
+        "network": plan.network,
+        "teams": plan.teams,
+        "distance_m": plan.distance_m,
+        "duration_s": plan.duration_s,
+        "created_at": plan.created_at.isoformat() if plan.created_at else None,
+        "created_by": plan.created_by,
+        "map_url": f"/map/patrol/{plan.id}",
+    }
+
+
+def _default_name(kind: str, result: dict[str, Any]) -> str:
+    if kind == "streets":
+        return str(result.get("title") or "街巷巡逻")
+    return f"巡逻路线（{len(result.get('teams', []))}组，{result['totals']['stops']}个点）"

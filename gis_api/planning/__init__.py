@@ -1,0 +1,1 @@
+"""Grid planning: drafts, validation, publishing, versions, history, proposals and export."""

@@ -1,0 +1,1 @@
+"""Vector tiles (Mapbox Vector Tile) rendered by PostGIS, versioned, cached per worker."""
