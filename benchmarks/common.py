@@ -39,10 +39,14 @@ BASE_URL = os.environ.get(
 def database(name: str, *, fresh: bool = True) -> str:
     """URL of a benchmark database (dropped and migrated anew when ``fresh``)."""
     admin = create_engine(
-        make_url(BASE_URL).set(database="postgres"), poolclass=NullPool, isolation_level="AUTOCOMMIT"
+        make_url(BASE_URL).set(database="postgres"),
+        poolclass=NullPool,
+        isolation_level="AUTOCOMMIT",
     )
     with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+        ).first()
         if fresh and exists:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         if fresh or not exists:
@@ -87,7 +91,16 @@ def serve(url: str, *, workers: int = 2, **env: str) -> Iterator[Server]:
     environment = {**os.environ, "GRIDMAP_DATABASE_URL": url, **env}
     gridmap = str(Path(sys.executable).with_name("gridmap"))
     process = subprocess.Popen(
-        [gridmap, "serve", "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
+        [
+            gridmap,
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -125,27 +138,44 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
 
 
-def wrk(url: str, *, script: Path, connections: int = 50, seconds: int = 15, threads: int = 1) -> WrkResult:
+def wrk(
+    url: str, *, script: Path, connections: int = 50, seconds: int = 15, threads: int = 1
+) -> WrkResult:
     """Run wrk with a Lua script; parse requests/s and the latency distribution."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: run `make bench` (it installs Debian's wrk)")
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"^\s+(\d+)%\s+([\d.]+\w+)", out, re.M))
+
     def parse(p: str) -> float:
         m = re.fullmatch(r"([\d.]+)(\w+)", lat[p])
         return _ms(m.group(1), m.group(2))
+
     total = int(re.search(r"(\d+) requests in", out).group(1))
     errors = sum(int(x) for x in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
     if socket_errors:
         errors += sum(int(x) for x in socket_errors.groups())
-    return WrkResult(requests_per_s=rps, p50_ms=parse("50"), p99_ms=parse("99"), requests=total, errors=errors)
+    return WrkResult(
+        requests_per_s=rps, p50_ms=parse("50"), p99_ms=parse("99"), requests=total, errors=errors
+    )
 
 
 def lua_script(path: Path, *, key: str, points: list[tuple[float, float]], target: str) -> Path:

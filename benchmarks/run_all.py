@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
+
 def _discover() -> list[str]:
     """Every module of benchmarks/ with a main(), but the shared ones."""
     import pkgutil

@@ -153,4 +153,5 @@ def kernel_density(
     )
     values = kernel(pairs.data, bandwidth=bandwidth, kind=kind) * w[pairs.row]
     flat = np.bincount(pairs.col, weights=values, minlength=len(centres))
-    return DensityGrid(x0=minx, y0=miny, cell=cell, density=flat.reshape(rows, cols) * 1e6)
+    density = np.asarray(flat.reshape(rows, cols) * 1e6, dtype=np.float64)
+    return DensityGrid(x0=minx, y0=miny, cell=cell, density=density)

@@ -146,7 +146,8 @@ class PolygonIndex:
 
 class _Raster:
     """A regular grid over the polygons' bounds; ``table[row, col]`` is the polygon of a pure
-    cell, or -2 where the cell needs the exact test."""
+    cell, or -2 where the cell needs the exact test.
+    """
 
     def __init__(
         self,

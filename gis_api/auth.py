@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "import": frozenset({"admin", "planner"}),
     "plan": frozenset({"admin", "planner"}),
     "dispatch": frozenset({"admin", "dispatcher"}),
+    "patrol": frozenset({"admin", "planner", "dispatcher"}),
     "admin": frozenset({"admin"}),
 }
 
@@ -46,6 +47,7 @@ PERMISSION_WORDS = {
     "import": "import data",
     "plan": "edit and publish grids",
     "dispatch": "handle incidents",
+    "patrol": "compute patrol routes",
     "admin": "administer keys",
 }
 

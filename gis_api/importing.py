@@ -114,6 +114,9 @@ def import_file(
     ``jurisdiction`` (an area-code prefix), every feature must lie inside it, or nothing is
     written (``PermissionDenied``).
     """
+    if layer == "roads":
+        import gis_api.roads  # noqa: F401 - registers the road importer
+
     special = SPECIAL_IMPORTERS.get(layer)
     if special is not None:
         return special(

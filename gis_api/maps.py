@@ -8,7 +8,7 @@ the live feed are asked for in GCJ-02, so that our layers line up with the base 
 
 from __future__ import annotations
 
-import importlib.util
+from urllib.parse import urlencode
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from boundaries.coords import from_wgs84
+from boundaries.errors import NotFound
 from gis_api.auth import Principal
 from gis_api.models import AdminArea, Grid
 from gis_api.ogc.collections import COLLECTIONS, load_frame
@@ -24,6 +25,7 @@ from gis_api.settings import Settings
 from gis_api.tiles.layers import TILE_LAYERS
 from gis_api.tiles.service import TileService
 from map_ui.assets import offline_html
+from map_ui.lazy import LazyLayer, add_lazy_layer
 from map_ui.nav import PageNav
 from map_ui.overview import build_overview_map
 from map_ui.tiles import TileSource
@@ -37,16 +39,16 @@ PAGES = (
 
 
 def page_links(areas: gpd.GeoDataFrame | None = None) -> list[tuple[str, str]]:
-    """Links of the page bar: ours, the coverage and patrol pages when those concerns are
-    installed (coverage of the caller's top area), and logging out.
+    """Links of the page bar: ours, the coverage page of the caller's top area, the patrol
+    plans, the planner, and logging out.
     """
     links = list(PAGES)
-    if importlib.util.find_spec("gis_api.routers.coverage") is not None and areas is not None:
+    if areas is not None:
         top = areas.sort_values("level", key=lambda s: s.map(LEVEL_RANK))
         if not top.empty:
             links.append(("视频覆盖", f"/map/coverage?area={top['code'].iloc[0]}"))
-    if importlib.util.find_spec("gis_api.routers.patrol") is not None:
-        links.append(("巡逻方案", "/map/patrol"))
+    links.append(("巡逻方案", "/map/patrol"))
+    links.append(("网格规划", "/planner"))
     links.append(("退出登录", "/logout"))
     return links
 
@@ -74,15 +76,62 @@ def display_crs(settings: Settings) -> str:
 
 def to_display(frame: gpd.GeoDataFrame, settings: Settings) -> gpd.GeoDataFrame:
     """The frame as drawn: shifted to GCJ-02 vertex by vertex for a GCJ-02 base map."""
-    if not settings.basemap_gcj02 or frame.empty:
+    return shift_frame(frame, display_crs(settings))
+
+
+def shift_frame(frame: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+    """A frame stored in CGCS2000/WGS84 with every vertex moved to ``crs`` (gcj02, bd09);
+    wgs84 and cgcs2000 leave it as it is.
+    """
+    if crs in ("wgs84", "cgcs2000") or frame.empty:
         return frame
 
     def shift(xy: np.ndarray) -> np.ndarray:
-        lon, lat = from_wgs84(xy[:, 0], xy[:, 1], "gcj02")
+        lon, lat = from_wgs84(xy[:, 0], xy[:, 1], crs)
         return np.column_stack([lon, lat])
 
     geoms = shapely.transform(np.asarray(frame.geometry.array, dtype=object), shift)
     return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+
+
+def lazy_layers(areas: gpd.GeoDataFrame, settings: Settings) -> list[LazyLayer]:
+    """The other concerns' layers for the command-centre pages, loaded when switched on:
+    the camera blind spots of the caller's top area, and the latest saved patrol routes.
+    """
+    crs = display_crs(settings)
+    layers = []
+    top = areas.sort_values("level", key=lambda s: s.map(LEVEL_RANK))
+    if not top.empty:
+        query = urlencode({"area": top["code"].iloc[0], "crs": crs})
+        layers.append(
+            LazyLayer(
+                name="摄像头盲区",
+                url=f"/v1/coverage/blind-spots?{query}",
+                id_property="grid_code",
+                tooltip={"grid_code": "网格", "area_m2": "盲区面积（m²）"},
+                style={
+                    "color": "#b2182b",
+                    "weight": 0.5,
+                    "fillColor": "#ef8a62",
+                    "fillOpacity": 0.35,
+                },
+            )
+        )
+    layers.append(
+        LazyLayer(
+            name="巡逻路线（最近保存）",
+            url=f"/v1/patrol/recent-routes?{urlencode({'crs': crs})}",
+            id_property="plan_id",
+            tooltip={
+                "name": "方案",
+                "teams": "队数",
+                "distance_km": "里程（km）",
+                "created_at": "保存于",
+            },
+            style={"color": "#6a3d9a", "weight": 3, "opacity": 0.85},
+        )
+    )
+    return layers
 
 
 def tile_source(
@@ -120,6 +169,12 @@ def load_areas(
         query = query.where(AdminArea.code.startswith(principal.jurisdiction, autoescape=True))
     villages = int(session.scalar(query) or 0)
     areas = load_frame(session, COLLECTIONS["admin-areas"], principal=principal)
+    if areas.empty:
+        where = f"in area {principal.jurisdiction}" if principal.jurisdiction else "yet"
+        raise NotFound(
+            f"no administrative areas are loaded {where}: import them "
+            "(gridmap import admin-areas FILE) or load the demo (gridmap demo load)"
+        )
     too_many = villages > settings.inline_feature_limit
     if too_many:
         areas = areas.copy()
@@ -169,6 +224,8 @@ def overview_html(
             grid_tiles=tile_source(tiles, "grids", settings) if grid_tiles else None,
             village_tiles=tile_source(tiles, "areas", settings) if village_tiles else None,
         )
+    for layer in lazy_layers(areas, settings):
+        add_lazy_layer(m, layer)
     PageNav(page_links(areas), current="/map").add_to(m)
     return with_blank_icon(offline_html(m))
 

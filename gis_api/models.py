@@ -101,6 +101,7 @@ class Grid(Base):
             "uq_grids_current_code", "code", unique=True, postgresql_where=text("valid_to IS NULL")
         ),
         Index("ix_grids_village_code", "village_code"),
+        Index("ix_grids_village_code_valid_from", "village_code", "valid_from"),  # 0002
         Index("ix_grids_geom", "geom", postgresql_using="gist"),
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.plugins import Realtime
 from folium.template import Template
 from folium.utilities import JsCode
@@ -143,7 +143,10 @@ def build_wall_map(
     LiveStats(realtime, title=title, interval=live.interval_s, position="topright").add_to(m)
     HtmlLegend(legend(False, wall=True), position="bottomleft").add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    m.get_root().header.add_child(
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        raise ValueError("`m` is not attached to a branca Figure; create it with folium.Map()")
+    root.header.add_child(
         Element("<style>.gridmap-live-stats { font-size: 16px; }</style>"), name="gridmap_wall"
     )
     fit_to_county(m, areas)

@@ -95,11 +95,13 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.gridmap-installed
+extras=dev
+[ "$want_bench" = 1 ] && extras=dev,bench
+stamp=".venv/.gridmap-installed-$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  say "installing gridmap into .venv"
+  say "installing gridmap[$extras] into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+  .venv/bin/python -m pip install -q -e ".[$extras]"
   touch "$stamp"
 fi
 

@@ -14,7 +14,7 @@ from boundaries.errors import InvalidInput
 from gis_api.auth import Principal
 from gis_api.incidents.models import Incident
 from gis_api.incidents.queries import IncidentFilter, filtered
-from gis_api.incidents.service import overdue_expression
+from gis_api.incidents.service import db_now, overdue_expression
 from gis_api.models import AdminArea, Grid
 
 GROUPINGS = {"grid": "grid_code", "village": "village_code", "town": "town_code"}
@@ -122,7 +122,7 @@ def grid_counts(session: Session, *, principal: Principal, flt: IncidentFilter) 
         .where(Incident.grid_code.is_not(None))
         .group_by(Incident.grid_code)
     ).all()
-    return {code: int(n) for code, n in rows}
+    return {code: int(n) for code, n in rows if code is not None}
 
 
 def summary(session: Session, *, principal: Principal, flt: IncidentFilter) -> dict[str, Any]:
@@ -156,4 +156,4 @@ def summary(session: Session, *, principal: Principal, flt: IncidentFilter) -> d
 
 def as_of(session: Session) -> datetime:
     """The database's clock, for stamping figures."""
-    return session.scalar(select(func.now()))  # type: ignore[return-value]
+    return db_now(session)

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import geopandas as gpd
 import shapely
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis_api.auth import Principal
@@ -16,6 +15,7 @@ from gis_api.maps import (
     basemap_options,
     display_crs,
     grids_frame,
+    lazy_layers,
     load_areas,
     page_links,
     tile_source,
@@ -26,6 +26,7 @@ from gis_api.settings import Settings
 from gis_api.tiles.service import TileService
 from map_ui.assets import offline_html
 from map_ui.incidents import build_incident_map
+from map_ui.lazy import add_lazy_layer
 from map_ui.nav import PageNav
 from map_ui.wall import LiveFeed, build_wall_map
 
@@ -74,7 +75,7 @@ def incidents_html(
     """The incident map of the last ``days`` days."""
     with factory() as session:
         service.check_reader(principal)
-        since = session.scalar(select(func.now())) - timedelta(days=days)
+        since = service.db_now(session) - timedelta(days=days)
         flt = queries.IncidentFilter(start=since)
         incidents, matched = incident_frame(
             session, principal=principal, flt=flt, limit=settings.inline_feature_limit
@@ -107,6 +108,8 @@ def incidents_html(
             total=matched,
             basemap=basemap_options(settings),
         )
+    for layer in lazy_layers(areas, settings):
+        add_lazy_layer(m, layer)
     PageNav(page_links(areas), current="/map/incidents").add_to(m)
     return with_blank_icon(offline_html(m))
 

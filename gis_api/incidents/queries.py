@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -14,6 +14,8 @@ from gis_api.auth import Principal
 from gis_api.incidents import workflow as wf
 from gis_api.incidents.models import Incident, IncidentEvent
 from gis_api.incidents.service import overdue_expression, visible
+
+_Ts = TypeVarTuple("_Ts")
 
 
 def incident_row(session: Session, *, incident_id: int, principal: Principal) -> Any:
@@ -67,8 +69,11 @@ class IncidentFilter:
             raise InvalidInput("start is after end")
 
 
-def filtered(query: Select[Any], flt: IncidentFilter, principal: Principal) -> Select[Any]:
-    """Apply the jurisdiction and the filters to a query over ``incidents``."""
+def filtered(query: Select[*_Ts], flt: IncidentFilter, principal: Principal) -> Select[*_Ts]:
+    """Apply the jurisdiction and the filters to a query over ``incidents``.
+
+    The query's column types are kept, so rows unpack as typed as they went in.
+    """
     flt.check()
     conditions = [visible(principal)]
     if flt.status:

@@ -58,6 +58,23 @@ def deadline_hours(settings: Settings, *, category: str, severity: str) -> float
     return float(table.get(category, table["*"])[severity])
 
 
+def db_now(session: Session) -> datetime:
+    """The database's ``now()``: the start of the current transaction, time-zone aware."""
+    return _db_time(session, func.now())
+
+
+def db_clock(session: Session) -> datetime:
+    """The database's ``clock_timestamp()``: the wall clock, moving within a transaction."""
+    return _db_time(session, func.clock_timestamp())
+
+
+def _db_time(session: Session, expression: Any) -> datetime:
+    moment = session.execute(select(expression)).scalar_one()
+    if not isinstance(moment, datetime):
+        raise RuntimeError(f"the database returned {moment!r} for {expression}, not a timestamp")
+    return moment
+
+
 def overdue_expression(now: Any = None) -> Any:
     """SQL: closed after its deadline, or still open past it."""
     now = func.now() if now is None else now
@@ -135,7 +152,7 @@ def report_incident(
             f"the point falls in area {area}, outside this key's jurisdiction "
             f"({principal.jurisdiction})"
         )
-    now = session.scalar(select(func.clock_timestamp()))
+    now = db_clock(session)
     reported_at = report.reported_at or now
     if reported_at.tzinfo is None:
         raise InvalidInput("reported_at needs a time zone, e.g. 2026-03-01T08:30:00+08:00")
@@ -260,7 +277,7 @@ def transition(
             "the reporter was not satisfied with the handling; return it to be handled again",
             details={"status": incident.status, "allowed": ["return"]},
         )
-    now = session.scalar(select(func.clock_timestamp()))
+    now = db_clock(session)
     event = IncidentEvent(
         incident_id=incident.id,
         action=action,

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import geopandas as gpd
 import shapely
 import shapely.geometry
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import BigInteger, DateTime, Float, Integer, String, Text, func, select
+from sqlalchemy import BigInteger, DateTime, Float, Index, Integer, String, Text, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -27,6 +28,10 @@ class PatrolPlan(Base):
     """A computed patrol plan: the request, the answer, and the routes' lines."""
 
     __tablename__ = "patrol_plans"
+    __table_args__ = (
+        Index("ix_patrol_plans_geom", "geom", postgresql_using="gist"),
+        Index("ix_patrol_plans_jurisdiction", "jurisdiction"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(Text)
@@ -123,6 +128,35 @@ def list_plans(session: Session, *, principal: Principal, limit: int = 100) -> l
         .limit(limit)
     ).all()
     return [summary(plan) for plan in rows]
+
+
+def recent_routes(session: Session, *, principal: Principal, limit: int = 5) -> gpd.GeoDataFrame:
+    """The routes of the newest saved plans the caller may see, one row per plan (EPSG:4490):
+    plan_id, name, kind, teams, distance_km, created_at, map_url and the routes' lines.
+    """
+    rows = session.execute(
+        select(PatrolPlan, func.ST_AsBinary(PatrolPlan.geom).label("wkb"))
+        .where(
+            PatrolPlan.jurisdiction.startswith(principal.jurisdiction),
+            PatrolPlan.geom.is_not(None),
+        )
+        .order_by(PatrolPlan.id.desc())
+        .limit(limit)
+    ).all()
+    plans = [r[0] for r in rows]
+    return gpd.GeoDataFrame(
+        {
+            "plan_id": [p.id for p in plans],
+            "name": [p.name for p in plans],
+            "kind": [p.kind for p in plans],
+            "teams": [p.teams for p in plans],
+            "distance_km": [round(p.distance_m / 1000, 2) for p in plans],
+            "created_at": [p.created_at.isoformat() if p.created_at else None for p in plans],
+            "map_url": [f"/map/patrol/{p.id}" for p in plans],
+        },
+        geometry=list(shapely.from_wkb([bytes(r.wkb) for r in rows])) if rows else [],
+        crs=SRID,
+    )
 
 
 def summary(plan: PatrolPlan) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import orjson
@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from gis_api.coverage import placement, relocation, service
 from gis_api.coverage.page import coverage_page_html
 from gis_api.deps import Planner, Reader, SessionDep
+from gis_api.maps import shift_frame
 from gis_api.routers.pages import page_principal
 
 router = APIRouter(tags=["coverage"])
@@ -80,12 +81,20 @@ def _feature_collection(frame: Any, properties: list[str]) -> dict[str, Any]:
     summary="The parts of each grid in no camera's view, as GeoJSON",
 )
 def blind_spots(
-    principal: Reader, session: SessionDep, area: AreaParam, include_offline: OfflineParam = False
+    principal: Reader,
+    session: SessionDep,
+    area: AreaParam,
+    include_offline: OfflineParam = False,
+    crs: Annotated[
+        Literal["wgs84", "cgcs2000", "gcj02", "bd09"],
+        Query(description="coordinates of the answer (gcj02 to line up with AMap tiles)"),
+    ] = "wgs84",
 ) -> Response:
-    """One feature per grid with a blind part: grid_code, area_m2 (WGS84 = CGCS2000)."""
+    """One feature per grid with a blind part: grid_code, area_m2."""
     frame = service.blind_spots(
         session, area_code=area, principal=principal, include_offline=include_offline
     )
+    frame = shift_frame(frame, crs)
     body = _feature_collection(frame, ["grid_code", "area_m2"])
     return _json(body, "application/geo+json")
 

@@ -32,6 +32,9 @@ async def import_layer(
     file: Annotated[UploadFile, File(description="the layer file")],
     crs: Annotated[str | None, Form(description="wgs84, cgcs2000, gcj02, bd09 or EPSG:n")] = None,
     file_layer: Annotated[str | None, Form(description="GeoPackage layer or sheet")] = None,
+    network: Annotated[
+        str | None, Form(description="roads only: driving (default) or walking")
+    ] = None,
     dry_run: Annotated[bool, Query(description="check and count, write nothing")] = False,
 ) -> Response:
     """Check the file, then store it in one transaction; 422 lists every problem."""
@@ -54,6 +57,7 @@ async def import_layer(
                     dry_run=dry_run,
                     actor=f"key:{principal.prefix}",
                     jurisdiction=principal.jurisdiction,
+                    options={"network": network} if network else None,
                 )
         return result.as_dict()
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from gis_api.incidents.maps import incidents_html, wall_html
-from gis_api.routers.pages import page_principal
+from gis_api.routers.pages import render_page
 from gis_api.routers.tiles import tile_service
 
 router = APIRouter(tags=["maps"])
@@ -27,31 +26,10 @@ async def incident_map(
     days: Annotated[int, Query(ge=1, le=366, description="incidents of the last N days")] = 30,
 ) -> Response:
     """Incidents by status with filters, heat map, per-grid counts, hot spots, live layer."""
-    principal = await page_principal(request)
-    if isinstance(principal, RedirectResponse):
-        return principal
-    page = await run_in_threadpool(
-        incidents_html,
-        request.app.state.session_factory,
-        principal=principal,
-        settings=request.app.state.settings,
-        tiles=tile_service(request.app),
-        days=days,
-    )
-    return HTMLResponse(page, headers=NO_STORE)
+    return await render_page(request, incidents_html, tiles=tile_service(request.app), days=days)
 
 
 @router.get("/map/wall", response_class=HTMLResponse, summary="The wall screen (live incidents)")
 async def wall(request: Request) -> Response:
     """The live layer refreshing without reloading, with counters, for the command centre."""
-    principal = await page_principal(request)
-    if isinstance(principal, RedirectResponse):
-        return principal
-    page = await run_in_threadpool(
-        wall_html,
-        request.app.state.session_factory,
-        principal=principal,
-        settings=request.app.state.settings,
-        tiles=tile_service(request.app),
-    )
-    return HTMLResponse(page, headers=NO_STORE)
+    return await render_page(request, wall_html, tiles=tile_service(request.app))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from boundaries.errors import AuthenticationRequired, GridmapError
+from boundaries.errors import AuthenticationRequired, GridmapError, NotFound
 from gis_api.auth import Principal
 from gis_api.deps import (
     SESSION_COOKIE,
@@ -110,17 +111,42 @@ async def page_principal(request: Request) -> Principal | RedirectResponse:
     return principal
 
 
-@router.get("/map", response_class=HTMLResponse, summary="The county overview map")
-async def overview(request: Request) -> Response:
-    """County, towns, villages, grids by households, cameras and sites, with a layer control."""
+NOTHING_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>gridmap</title>
+<link rel="icon" href="data:,">
+<style>body {{ font-family: "Noto Sans CJK SC", sans-serif; margin: 3rem; }}</style>
+</head><body><h1>暂无可显示的数据</h1><p>{message}</p>
+<p><a href="/docs">API</a> · <a href="/logout">退出登录</a></p></body></html>
+"""
+
+
+async def render_page(request: Request, builder: Callable[..., str], **kwargs: object) -> Response:
+    """A map page: the login redirect, the page built off the event loop, no caching; a page
+    with nothing to show (no areas loaded) says so instead of failing.
+    """
     principal = await page_principal(request)
     if isinstance(principal, RedirectResponse):
         return principal
-    page = await run_in_threadpool(
-        overview_html,
-        request.app.state.session_factory,
-        principal=principal,
-        settings=request.app.state.settings,
-        tiles=getattr(request.app.state, "tiles", None),
-    )
+    try:
+        page = await run_in_threadpool(
+            builder,
+            request.app.state.session_factory,
+            principal=principal,
+            settings=request.app.state.settings,
+            **kwargs,
+        )
+    except NotFound as exc:
+        return HTMLResponse(
+            NOTHING_PAGE.format(message=html.escape(exc.message)),
+            status_code=404,
+            headers={"Cache-Control": "private, no-store"},
+        )
     return HTMLResponse(page, headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/map", response_class=HTMLResponse, summary="The county overview map")
+async def overview(request: Request) -> Response:
+    """County, towns, villages, grids by households, cameras and sites, with a layer control."""
+    return await render_page(
+        request, overview_html, tiles=getattr(request.app.state, "tiles", None)
+    )

@@ -6,8 +6,9 @@ may read saved plans; service keys may not.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,13 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 import gis_api.roads  # noqa: F401 - registers the road importer for POST /v1/imports/roads
-from boundaries.errors import PermissionDenied
 from gis_api.auth import Principal
-from gis_api.deps import Reader, SessionDep, get_principal
+from gis_api.deps import Reader, SessionDep, require
 from gis_api.lookup.points import crs_name
+from gis_api.maps import shift_frame
 from gis_api.patrol.output import in_crs
 from gis_api.patrol.pages import plan_page, plans_page
-from gis_api.patrol.plans import get_plan, keep_plan, list_plans, summary
+from gis_api.patrol.plans import get_plan, keep_plan, list_plans, recent_routes, summary
 from gis_api.patrol.schemas import RouteRequest, StreetPatrolRequest
 from gis_api.patrol.service import plan_routes
 from gis_api.patrol.streets import plan_street_patrol
@@ -31,21 +32,7 @@ from gis_api.routers.pages import page_principal
 
 router = APIRouter(tags=["patrol"])
 
-PATROL_ROLES = frozenset({"admin", "planner", "dispatcher"})
-
-
-async def patrol_planner(request: Request) -> Principal:
-    """The caller, if its role may compute patrol routes."""
-    principal = await get_principal(request)
-    if principal.role not in PATROL_ROLES:
-        raise PermissionDenied(
-            f"a key with role '{principal.role}' may not compute patrol routes; roles that may: "
-            f"{', '.join(sorted(PATROL_ROLES))}"
-        )
-    return principal
-
-
-PatrolPlanner = Annotated[Principal, Depends(patrol_planner)]
+PatrolPlanner = Annotated[Principal, Depends(require("patrol"))]
 
 
 def _json(body: object, status: int = 200) -> Response:
@@ -121,6 +108,28 @@ async def plan(plan_id: int, principal: Reader, session: SessionDep) -> Response
         return {**summary(found), "request": found.request, "result": found.result}
 
     return _json(await run_in_threadpool(work))
+
+
+@router.get(
+    "/v1/patrol/recent-routes",
+    summary="The routes of the newest saved plans, as GeoJSON (every reading role)",
+)
+async def recent(
+    principal: Reader,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 5,
+    crs: Annotated[
+        Literal["wgs84", "cgcs2000", "gcj02", "bd09"],
+        Query(description="coordinates of the answer (gcj02 to line up with AMap tiles)"),
+    ] = "wgs84",
+) -> Response:
+    """One feature per plan: its routes, name, teams and distance; for the map pages."""
+
+    def work() -> dict[str, Any]:
+        frame = shift_frame(recent_routes(session, principal=principal, limit=limit), crs)
+        return json.loads(frame.to_json(drop_id=True))
+
+    return Response(orjson.dumps(await run_in_threadpool(work)), media_type="application/geo+json")
 
 
 @router.get("/v1/patrol/networks", summary="Road networks loaded for routing (reading roles)")

@@ -21,7 +21,12 @@ def _general(body: bytes):
 @pytest.mark.parametrize(
     "body",
     [
-        orjson.dumps({"crs": "gcj02", "points": np.random.default_rng(1).uniform(-180, 180, (5000, 2)).tolist()}),
+        orjson.dumps(
+            {
+                "crs": "gcj02",
+                "points": np.random.default_rng(1).uniform(-180, 180, (5000, 2)).tolist(),
+            }
+        ),
         b'{"points":[[104,30.5],[1e-3,-2.5E1],[-0.0,0]]}',
         b'{"points": [[104.1,30.5]], "crs": "bd09"}',
         b'{"crs":"wgs84","points":[[103.912345678901234,30.5]]}',

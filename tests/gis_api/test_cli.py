@@ -55,7 +55,10 @@ def test_import_reports_counts_then_unchanged(run, mini_county):
 def test_import_error_names_file_row_and_field(run, mini_county, tmp_path):
     assert run("import", "admin-areas", str(mini_county.files["admin-areas"])).exit_code == 0
     bad = tmp_path / "cams.csv"
-    bad.write_text("设备编码,名称,类别,经度,纬度\n51011600001310000001,a,一类,104.0,30.5\n123,b,一类,104.0,30.5\n", "utf-8")
+    bad.write_text(
+        "设备编码,名称,类别,经度,纬度\n51011600001310000001,a,一类,104.0,30.5\n123,b,一类,104.0,30.5\n",
+        "utf-8",
+    )
     result = run("import", "cameras", str(bad), "--crs", "wgs84")
     assert result.exit_code == 1
     assert "cams.csv, line 3" in result.stderr

@@ -36,7 +36,15 @@ def test_ogc_needs_a_reading_role(client, make_key):
 def test_collections_list_every_layer_with_extent(client, viewer, loaded_county):
     body = client.get("/ogc/collections", headers=viewer).json()
     ids = [c["id"] for c in body["collections"]]
-    assert ids == ["admin-areas", "grids", "cameras", "relocation-sites", "key-sites", "buildings", "incidents"]
+    assert ids == [
+        "admin-areas",
+        "grids",
+        "cameras",
+        "relocation-sites",
+        "key-sites",
+        "buildings",
+        "incidents",
+    ]
     grids = next(c for c in body["collections"] if c["id"] == "grids")
     minx, miny, maxx, maxy = grids["extent"]["spatial"]["bbox"][0]
     union = shapely.union_all(list(loaded_county.grids.values()))

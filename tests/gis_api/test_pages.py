@@ -29,7 +29,9 @@ def test_login_refuses_bad_and_lookup_only_keys(client, make_key):
 
 def test_login_sets_http_only_cookie_without_the_key(client, make_key):
     key = make_key("viewer")
-    r = client.post("/login", data={"key": key, "next": "https://evil.example/"}, follow_redirects=False)
+    r = client.post(
+        "/login", data={"key": key, "next": "https://evil.example/"}, follow_redirects=False
+    )
     assert r.status_code == 303 and r.headers["location"] == "/map"  # no open redirect
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
@@ -40,9 +42,15 @@ def test_map_page_serves_assets_locally(client, make_key):
     client.post("/login", data={"key": make_key("viewer")})
     r = client.get("/map")
     assert r.status_code == 200
-    sources = [s for s in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', r.text) if s != "data:,"]
+    sources = [
+        s
+        for s in re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', r.text)
+        if s != "data:,"
+    ]
     assert sources, "the page loads scripts and styles"
-    assert all(s.startswith("/static/") for s in sources), [s for s in sources if not s.startswith("/static/")]
+    assert all(s.startswith("/static/") for s in sources), [
+        s for s in sources if not s.startswith("/static/")
+    ]
     for source in sources:
         assert client.get(source).status_code == 200, source
     assert "13800000000" not in r.text  # viewer: no phones on the page
@@ -82,3 +90,12 @@ def test_map_page_in_chromium(fresh_db, mini_county, live_server, browser_page, 
     assert log.external == [], log.external
     assert log.failed == [], log.failed
     assert log.console_errors == [], log.console_errors
+
+
+def test_pages_with_no_areas_say_so(app_client, make_key):
+    client = app_client()
+    client.post("/login", data={"key": make_key("viewer")})
+    for path in ("/map", "/map/incidents", "/map/wall"):
+        r = client.get(path)
+        assert r.status_code == 404 and "gridmap import admin-areas" in r.text, path
+        assert r.headers["content-type"].startswith("text/html")

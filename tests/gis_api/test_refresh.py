@@ -10,7 +10,6 @@ import sys
 import time
 
 import httpx
-import pytest
 from shapely.geometry import mapping
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
@@ -27,10 +26,17 @@ def _rename_grid(url, county, tmp_path, name):
     path = tmp_path / f"{name}.geojson"
     feature = {
         "type": "Feature",
-        "properties": {"code": "510116002002002", "name": name, "kind": "村组型", "households": 170},
+        "properties": {
+            "code": "510116002002002",
+            "name": name,
+            "kind": "村组型",
+            "households": 170,
+        },
         "geometry": mapping(county.grids["510116002002002"]),
     }
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False))
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [feature]}, ensure_ascii=False)
+    )
     eng = create_engine(url, poolclass=NullPool)
     with Session(eng) as s, s.begin():
         import_file(s, layer="grids", path=path)
@@ -53,7 +59,9 @@ def test_published_change_reaches_the_index(fresh_db, mini_county, live_server, 
     headers = {"X-API-Key": key}
 
     def name():
-        return httpx.get(server.base_url + "/v1/lookup", params=POINT, headers=headers).json()["grid"]["name"]
+        return httpx.get(server.base_url + "/v1/lookup", params=POINT, headers=headers).json()[
+            "grid"
+        ]["name"]
 
     assert name() == "第2网格"
     _rename_grid(fresh_db.url, mini_county, tmp_path, "新名字")
@@ -72,7 +80,9 @@ def test_revoked_key_is_refused_without_waiting_for_the_cache(fresh_db, mini_cou
     with Session(eng) as s, s.begin():
         revoke_key(s, key=key)
     eng.dispose()
-    assert _wait_for(lambda: httpx.get(url, params=POINT, headers={"X-API-Key": key}).status_code == 401)
+    assert _wait_for(
+        lambda: httpx.get(url, params=POINT, headers={"X-API-Key": key}).status_code == 401
+    )
 
 
 def test_every_worker_of_gridmap_serve_refreshes(fresh_db, mini_county, tmp_path):
@@ -91,18 +101,25 @@ def test_every_worker_of_gridmap_serve_refreshes(fresh_db, mini_county, tmp_path
     )
     base = f"http://127.0.0.1:{port}"
     try:
+
         def up():
             try:
                 return httpx.get(base + "/healthz").status_code == 200
             except httpx.HTTPError:
                 return False
 
-        assert _wait_for(up, 60), proc.stderr.read().decode() if proc.poll() is not None else "no answer"
+        assert _wait_for(up, 60), (
+            proc.stderr.read().decode() if proc.poll() is not None else "no answer"
+        )
 
         def names():
             # a new connection per request, so requests spread over both workers
             return {
-                httpx.get(base + "/v1/lookup", params=POINT, headers={"X-API-Key": key, "Connection": "close"}).json()["grid"]["name"]
+                httpx.get(
+                    base + "/v1/lookup",
+                    params=POINT,
+                    headers={"X-API-Key": key, "Connection": "close"},
+                ).json()["grid"]["name"]
                 for _ in range(30)
             }
 

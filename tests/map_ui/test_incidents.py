@@ -83,7 +83,15 @@ def test_page_has_every_layer_filter_and_legend():
     assert opts["order"] == STATUSES and opts["categories"] == CATEGORIES
     assert opts["now"] == int(NOW.timestamp() * 1000)
     overlays = re.search(r"overlays :\s*\{(.*?)\}", html, re.S).group(1)
-    for name in ("县界", "乡镇街道", "村社区", "网格事件数", "热力图", "事件点", "实时事件（每 5 秒刷新）"):
+    for name in (
+        "县界",
+        "乡镇街道",
+        "村社区",
+        "网格事件数",
+        "热力图",
+        "事件点",
+        "实时事件（每 5 秒刷新）",
+    ):
         assert json.dumps(name)[1:-1] in overlays or name in overlays
     assert "GridmapMaps.incidents" in html and "L.realtime" in html
     assert '"/v1/incidents/live?hours=24"' in html and "5000" in html
@@ -102,7 +110,15 @@ def test_hotspot_cells_are_drawn_with_density():
         "type": "Feature",
         "geometry": {
             "type": "Polygon",
-            "coordinates": [[[103.91, 30.51], [103.911, 30.51], [103.911, 30.511], [103.91, 30.511], [103.91, 30.51]]],
+            "coordinates": [
+                [
+                    [103.91, 30.51],
+                    [103.911, 30.51],
+                    [103.911, 30.511],
+                    [103.91, 30.511],
+                    [103.91, 30.51],
+                ]
+            ],
         },
         "properties": {"density": 12.5, "peak": True, "rank": 1},
     }

@@ -18,7 +18,11 @@ STYLE = JsCode("function () { return {color: '#333'}; }")
 
 def test_layer_loads_vectorgrid_from_our_server():
     m = folium.Map(tiles=None)
-    VectorTileLayer(TileSource("/tiles/grids/{z}/{x}/{y}.pbf?v=3", "grids", minzoom=10), name="网格", style=STYLE).add_to(m)
+    VectorTileLayer(
+        TileSource("/tiles/grids/{z}/{x}/{y}.pbf?v=3", "grids", minzoom=10),
+        name="网格",
+        style=STYLE,
+    ).add_to(m)
     html = offline_html(m)
     assert "/static/vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js" in html
     assert '"/tiles/grids/{z}/{x}/{y}.pbf?v=3"' in html
@@ -34,7 +38,13 @@ def test_bad_sources_are_refused():
     with pytest.raises(ValueError, match="JsCode"):
         VectorTileLayer(TileSource("/t/{z}/{x}/{y}", "g"), name="g", style="function () {}")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="labels"):
-        VectorTileLayer(TileSource("/t/{z}/{x}/{y}", "g"), name="g", style=STYLE, popup_fields=["a"], popup_aliases=[])
+        VectorTileLayer(
+            TileSource("/t/{z}/{x}/{y}", "g"),
+            name="g",
+            style=STYLE,
+            popup_fields=["a"],
+            popup_aliases=[],
+        )
 
 
 def test_overview_draws_grids_and_villages_from_tiles():

@@ -61,7 +61,13 @@ def report(client, headers):  # type: ignore[no-untyped-def]
 def step(client, headers):  # type: ignore[no-untyped-def]
     """Take a step; returns the response (not checked)."""
 
-    def post(incident_id: int, action: str, role: str = "dispatcher", area: str | None = None, **body: Any):  # type: ignore[no-untyped-def]
+    def post(
+        incident_id: int,
+        action: str,
+        role: str = "dispatcher",
+        area: str | None = None,
+        **body: Any,
+    ):  # type: ignore[no-untyped-def]
         return client.post(
             f"/v1/incidents/{incident_id}/transitions",
             json={"action": action, **body},

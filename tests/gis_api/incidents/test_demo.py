@@ -24,17 +24,22 @@ def county_frames(mini_county) -> SimpleNamespace:
     ]
     grids = gpd.read_file(mini_county.files["grids"])
     sites = gpd.read_file(mini_county.files["key-sites"])
-    return SimpleNamespace(admin_areas=areas.set_crs(4490, allow_override=True),
-                           grids=grids.set_crs(4490, allow_override=True),
-                           key_sites=sites.set_crs(4490, allow_override=True))
+    return SimpleNamespace(
+        admin_areas=areas.set_crs(4490, allow_override=True),
+        grids=grids.set_crs(4490, allow_override=True),
+        key_sites=sites.set_crs(4490, allow_override=True),
+    )
 
 
 def test_synthesized_incidents_are_in_their_grids_and_in_order(mini_county):
     county = county_frames(mini_county)
     now = datetime(2026, 3, 1, tzinfo=UTC)
     rows = demo.synthesize_incidents(
-        grids=county.grids, areas=county.admin_areas, key_sites=county.key_sites,
-        plan=demo.Plan(count=300, now=now), settings=Settings(),
+        grids=county.grids,
+        areas=county.admin_areas,
+        key_sites=county.key_sites,
+        plan=demo.Plan(count=300, now=now),
+        settings=Settings(),
     )
     assert len(rows) >= 250  # cluster points outside every grid are dropped
     geoms = dict(zip(county.grids["code"], county.grids.geometry, strict=True))

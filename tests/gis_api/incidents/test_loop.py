@@ -69,16 +69,32 @@ def test_full_loop_records_who_and_when(report, step, headers):
     assert final["assignee"] == "东升街道综合执法队"
     assert final["satisfied"] is True
     events = final["events"]
-    assert [e["action"] for e in events] == ["report", "open", "dispatch", "handle", "feedback", "close"]
+    assert [e["action"] for e in events] == [
+        "report",
+        "open",
+        "dispatch",
+        "handle",
+        "feedback",
+        "close",
+    ]
     assert [e["to_status"] for e in events] == [
-        "reported", "opened", "dispatched", "handled", "feedback", "closed"
+        "reported",
+        "opened",
+        "dispatched",
+        "handled",
+        "feedback",
+        "closed",
     ]
     assert [e["role"] for e in events][2:5] == ["dispatcher", "service", "service"]
     assert events[3]["by"] == headers("service")["X-API-Key"][:11]
     instants = [_t(e["at"]) for e in events]
     assert instants == sorted(instants) and len(set(instants)) == len(instants)
     times = final["times"]
-    for action, column in (("open", "opened_at"), ("dispatch", "dispatched_at"), ("close", "closed_at")):
+    for action, column in (
+        ("open", "opened_at"),
+        ("dispatch", "dispatched_at"),
+        ("close", "closed_at"),
+    ):
         assert times[column] == next(e["at"] for e in events if e["action"] == action)
 
 

@@ -22,7 +22,9 @@ PAGES = ("/map", "/map/incidents", "/map/wall")
 @pytest.fixture
 def logged_in(client, headers):
     def login(role: str = "viewer", area: str | None = None):
-        r = client.post("/login", data={"key": headers(role, area)["X-API-Key"]}, follow_redirects=False)
+        r = client.post(
+            "/login", data={"key": headers(role, area)["X-API-Key"]}, follow_redirects=False
+        )
         assert r.status_code == 303
         return client
 
@@ -100,7 +102,10 @@ def test_live_feed_renews_an_hour_old_session_cookie(client, headers):
     client.cookies.set("gridmap_session", cookie)
     r = client.get("/v1/incidents/live")
     assert r.status_code == 200
-    assert "gridmap_session=" in r.headers.get("set-cookie", "") and "HttpOnly" in r.headers["set-cookie"]
+    assert (
+        "gridmap_session=" in r.headers.get("set-cookie", "")
+        and "HttpOnly" in r.headers["set-cookie"]
+    )
     fresh = client.get("/v1/incidents/live")
     assert "set-cookie" not in fresh.headers  # renewed a moment ago: nothing to do
 
@@ -116,10 +121,17 @@ def _committed_incidents(url: str) -> None:
     admin = Principal(key_id=0, prefix="test", role="admin", jurisdiction="")
     with Session(engine) as s, s.begin():
         model = load_read_model(s)
-        for i, (lon, lat) in enumerate([WEST_POINT, EAST_POINT, (104.012, 30.503), (104.028, 30.517)]):
+        for i, (lon, lat) in enumerate(
+            [WEST_POINT, EAST_POINT, (104.012, 30.503), (104.028, 30.517)]
+        ):
             incident = report_incident(
                 s,
-                report=Report(**{**report_body(lon=lon, lat=lat), "category": ["治安", "环境", "矛盾纠纷", "其他"][i]}),
+                report=Report(
+                    **{
+                        **report_body(lon=lon, lat=lat),
+                        "category": ["治安", "环境", "矛盾纠纷", "其他"][i],
+                    }
+                ),
                 model=model,
                 principal=admin,
                 settings=Settings(),
@@ -142,11 +154,17 @@ def _login(page, base: str, key: str, path: str) -> None:
     ("path", "selector", "layers"),
     [
         ("/map", "path.gridmap-grid", ("网格", "摄像头", "村社区", "重点场所", "安置点")),
-        ("/map/incidents", "path.gridmap-incident", ("事件点", "热力图", "网格事件数", "热点（核密度）")),
+        (
+            "/map/incidents",
+            "path.gridmap-incident",
+            ("事件点", "热力图", "网格事件数", "热点（核密度）"),
+        ),
         ("/map/wall", "path.gridmap-live", ("实时事件", "网格")),
     ],
 )
-def test_page_in_chromium(fresh_db, mini_county, live_server, browser_page, artifacts_dir, path, selector, layers):
+def test_page_in_chromium(
+    fresh_db, mini_county, live_server, browser_page, artifacts_dir, path, selector, layers
+):
     load_county_into(fresh_db.url, mini_county)
     _committed_incidents(fresh_db.url)
     key = create_key_in(fresh_db.url, "dispatcher")
@@ -155,8 +173,12 @@ def test_page_in_chromium(fresh_db, mini_county, live_server, browser_page, arti
     _login(page, server.base_url, key, path)
     page.wait_for_selector(selector, timeout=20_000)
     page.wait_for_timeout(800)
-    names = page.inner_text(".leaflet-control-layers") if page.locator(".leaflet-control-layers-expanded").count() else page.evaluate(
-        "() => [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map(l => l.textContent).join(' ')"
+    names = (
+        page.inner_text(".leaflet-control-layers")
+        if page.locator(".leaflet-control-layers-expanded").count()
+        else page.evaluate(
+            "() => [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map(l => l.textContent).join(' ')"
+        )
     )
     for name in layers:
         assert name in names, (name, names)
@@ -193,7 +215,9 @@ def test_tiles_page_in_chromium(fresh_db, mini_county, live_server, browser_page
 
 
 @pytest.mark.browser
-def test_live_layer_shows_a_new_incident(fresh_db, mini_county, live_server, browser_page, artifacts_dir):
+def test_live_layer_shows_a_new_incident(
+    fresh_db, mini_county, live_server, browser_page, artifacts_dir
+):
     load_county_into(fresh_db.url, mini_county)
     viewer = create_key_in(fresh_db.url, "viewer")
     dispatcher = create_key_in(fresh_db.url, "dispatcher")

@@ -57,8 +57,12 @@ def test_filters_select_what_they_say(several, client, headers):
     everything = ids()
     assert everything == {m["id"] for m in made}
     assert ids(category="治安") == {m["id"] for m, p in zip(made, plan) if p[1] == "治安"}
-    assert ids(category="治安,环境") == {m["id"] for m, p in zip(made, plan) if p[1] in ("治安", "环境")}
-    assert ids(severity=["major", "urgent"]) == {m["id"] for m, p in zip(made, plan) if p[2] != "general"}
+    assert ids(category="治安,环境") == {
+        m["id"] for m, p in zip(made, plan) if p[1] in ("治安", "环境")
+    }
+    assert ids(severity=["major", "urgent"]) == {
+        m["id"] for m, p in zip(made, plan) if p[2] != "general"
+    }
     assert ids(area="510116002") == {m["id"] for m, p in zip(made, plan) if p[3] == "east"}
     assert ids(area="510116001001001") == {m["id"] for m, p in zip(made, plan) if p[3] == "west"}
     start = (NOW - timedelta(days=5)).isoformat()
@@ -139,14 +143,20 @@ def test_figures_match_a_count_of_the_listed_incidents(several, client, headers,
         assert row["overdue"] == sum(i["overdue"] for i in group)
         assert row["overdue_share"] == pytest.approx(row["overdue"] / len(group), abs=1e-4)
         hours = [
-            (datetime.fromisoformat(i["times"]["closed_at"]) - datetime.fromisoformat(i["times"]["reported_at"])).total_seconds() / 3600
+            (
+                datetime.fromisoformat(i["times"]["closed_at"])
+                - datetime.fromisoformat(i["times"]["reported_at"])
+            ).total_seconds()
+            / 3600
             for i in group
             if i["times"]["closed_at"]
         ]
         assert row["closed"] == len(hours)
         if hours:
             assert row["hours_to_close"]["mean"] == pytest.approx(statistics.mean(hours), abs=0.01)
-            assert row["hours_to_close"]["median"] == pytest.approx(statistics.median(hours), abs=0.01)
+            assert row["hours_to_close"]["median"] == pytest.approx(
+                statistics.median(hours), abs=0.01
+            )
         else:
             assert row["hours_to_close"] == {"mean": None, "median": None}
         assert row["name"] in ("东升街道", "彭镇")
@@ -162,7 +172,9 @@ def test_summary_counts_by_grid(several, client, headers):
 
 
 def test_ogc_collection_with_personal_fields_by_role(several, client, headers):
-    r = client.get("/ogc/collections/incidents/items", params={"limit": 100}, headers=headers("viewer"))
+    r = client.get(
+        "/ogc/collections/incidents/items", params={"limit": 100}, headers=headers("viewer")
+    )
     assert r.status_code == 200
     features = r.json()["features"]
     assert len(features) == 8
@@ -170,7 +182,9 @@ def test_ogc_collection_with_personal_fields_by_role(several, client, headers):
     r = client.get("/ogc/collections/incidents/items", headers=headers("dispatcher"))
     assert r.json()["features"][0]["properties"]["reporter_phone"] == "13912345678"
     east = client.get(
-        "/ogc/collections/incidents/items", params={"limit": 100}, headers=headers("viewer", "510116002")
+        "/ogc/collections/incidents/items",
+        params={"limit": 100},
+        headers=headers("viewer", "510116002"),
     ).json()["features"]
     assert {f["properties"]["town_code"] for f in east} == {"510116002000"}
 

@@ -50,7 +50,9 @@ def key(make_key):
 
 def test_a_tile_holds_every_grid_where_it_is(client, key):
     r = client.get(f"/tiles/grids/{Z}/{X}/{Y}.pbf", headers=key())
-    assert r.status_code == 200 and r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    assert (
+        r.status_code == 200 and r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    )
     features = decode(r.content)["grids"]["features"]
     expected = grid_geoms()
     assert {f["properties"]["code"] for f in features} == set(expected)
@@ -102,7 +104,9 @@ def test_etag_and_cache_headers(client, key):
     assert other.headers["etag"] != first.headers["etag"]  # another jurisdiction, another tile
 
 
-def test_publishing_grids_bumps_the_version_and_the_tile(client, key, session, mini_county, tmp_path):
+def test_publishing_grids_bumps_the_version_and_the_tile(
+    client, key, session, mini_county, tmp_path
+):
     from gis_api.importing import import_file
 
     h = key()
@@ -119,10 +123,18 @@ def test_publishing_grids_bumps_the_version_and_the_tile(client, key, session, m
     import_file(session, layer="grids", path=path, actor="test")
     session.commit()
     assert client.get("/tiles", headers=h).json()["grids"]["version"] > version
-    after = client.get(f"/tiles/grids/{Z}/{X}/{Y}.pbf", headers={**h, "If-None-Match": before.headers["etag"]})
+    after = client.get(
+        f"/tiles/grids/{Z}/{X}/{Y}.pbf", headers={**h, "If-None-Match": before.headers["etag"]}
+    )
     assert after.status_code == 200 and after.headers["etag"] != before.headers["etag"]
-    old = {f["properties"]["code"]: f["properties"]["households"] for f in decode(before.content)["grids"]["features"]}
-    new = {f["properties"]["code"]: f["properties"]["households"] for f in decode(after.content)["grids"]["features"]}
+    old = {
+        f["properties"]["code"]: f["properties"]["households"]
+        for f in decode(before.content)["grids"]["features"]
+    }
+    new = {
+        f["properties"]["code"]: f["properties"]["households"]
+        for f in decode(after.content)["grids"]["features"]
+    }
     assert new == {code: n + 1 for code, n in old.items()}
 
 
@@ -160,7 +172,9 @@ def test_bad_tiles_are_refused(client, key):
 def test_tilejson_names_the_current_url(client, key):
     body = client.get("/tiles/grids.json", headers=key()).json()
     assert body["tilejson"] == "3.0.0" and body["minzoom"] == 10
-    assert body["tiles"][0].endswith("/tiles/grids/{z}/{x}/{y}.pbf?v=" + body["version"].split(".")[-1])
+    assert body["tiles"][0].endswith(
+        "/tiles/grids/{z}/{x}/{y}.pbf?v=" + body["version"].split(".")[-1]
+    )
     assert "leader_phone" not in body["vector_layers"][0]["fields"]
 
 

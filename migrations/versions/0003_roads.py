@@ -1,7 +1,7 @@
 """Road networks for pgRouting, and saved patrol plans.
 
-Revision ID: 0004
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-23
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -36,7 +36,12 @@ def upgrade() -> None:
         "road_networks",
         sa.Column("network", sa.Text, primary_key=True),
         sa.Column("source_file", sa.Text, nullable=False),
-        sa.Column("imported_at", sa.DateTime(timezone=True), server_default=sa.text("now()")),
+        sa.Column(
+            "imported_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
         sa.Column("imported_by", sa.Text, nullable=False),
         sa.Column("jurisdiction", sa.String(12), server_default="", nullable=False),
         sa.Column("fingerprint", sa.Text, nullable=False),
@@ -93,7 +98,12 @@ def upgrade() -> None:
         sa.Column("kind", sa.Text, nullable=False),
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("network", sa.Text, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()")),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
         sa.Column("created_by", sa.Text, nullable=False),
         sa.Column("jurisdiction", sa.String(12), server_default="", nullable=False),
         sa.Column("teams", sa.Integer, nullable=False),
