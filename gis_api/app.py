@@ -26,7 +26,10 @@ log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 gridmap answers the spatial questions of grid-based grassroots governance (网格化服务管理):
-which grid a point is in, the layers as OGC API – Features, imports of boundaries and sites.
+which grid a point is in (now or at a past date), the layers as OGC API – Features and vector
+tiles, imports of boundaries and sites, grid planning (validation, drafts, publishing,
+versions, proposals, export), camera coverage and placement, patrol routes over the roads, and
+the incidents of the command centre in their six-step loop.
 
 Every endpoint but `/healthz` needs an API key, sent as `X-API-Key: <key>` or
 `Authorization: Bearer <key>`. Coordinates are WGS84 lon/lat unless a `crs` says otherwise
@@ -94,6 +97,10 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # served by routers/docs.py: behind a key, with Swagger UI from our own assets
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
