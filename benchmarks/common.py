@@ -26,8 +26,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from gis_api import migrate
-from gis_api.auth import create_key
+from gis_api.core import migrate
+from gis_api.core.auth import create_key
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"

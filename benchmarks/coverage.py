@@ -6,7 +6,7 @@
    building footprints) in a database of its own, through the importers, then adds cameras
    until there are ``--cameras`` (placed 3–25 m from random buildings, random headings,
    fields of view 60/90/110/360°, ranges 30–120 m, 10 % offline), imported as a GeoJSON layer.
-2. Ours: ``gis_api.coverage.service.report`` for the county, end to end in process — reading
+2. Ours: ``gis_api.features.coverage.service.report`` for the county, end to end in process — reading
    the area, grids, cameras and footprints from PostGIS, projecting, building every camera's
    visibility polygon with building occlusion, the per-grid overlay, key sites, relocation
    sites, the gap lists (median of ``--repeat`` runs).
@@ -33,11 +33,11 @@ from sqlalchemy import func, select
 from benchmarks.common import database, save, session, workdir
 from boundaries import viewshed
 from boundaries.codes import make_camera_id
-from gis_api.auth import Principal
-from gis_api.coverage import engine, service
-from gis_api.demo.load import demo_files, import_demo
-from gis_api.importing import import_file
-from gis_api.models import Building, Camera, Grid
+from gis_api.core.auth import Principal
+from gis_api.features.coverage import engine, service
+from gis_api.features.demo.load import demo_files, import_demo
+from gis_api.features.imports.service import import_file
+from gis_api.schema.models import Building, Camera, Grid
 
 COUNTY = "510116000000"
 ADMIN = Principal(key_id=0, prefix="bench", role="admin", jurisdiction="")

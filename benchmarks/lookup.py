@@ -35,8 +35,8 @@ from benchmarks.common import (
     workdir,
     wrk,
 )
-from gis_api.demo.load import demo_files, import_demo
-from gis_api.models import AdminArea, Grid
+from gis_api.features.demo.load import demo_files, import_demo
+from gis_api.schema.models import AdminArea, Grid
 
 
 def build_county(url: str, scale: float) -> dict[str, float]:

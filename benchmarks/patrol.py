@@ -66,8 +66,8 @@ def helsinki(
     network: str, limits: tuple[float, ...], baseline: float, seed: int
 ) -> dict[str, object]:
     """Import the network into a benchmark database, then time matrices and tours."""
-    from gis_api.importing import import_file
-    from gis_api.roads.graph import load_graph
+    from gis_api.features.imports.service import import_file
+    from gis_api.features.roads.graph import load_graph
 
     url = database("gridmap_bench_patrol")
     with session(url) as s, s.begin():
@@ -120,7 +120,7 @@ def random_stops(graph, n: int, rng: np.random.Generator) -> np.ndarray:  # type
 
 def matrices(s, graph, points: np.ndarray) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Time the in-memory matrix against pgRouting's, on the same snapped points."""
-    from gis_api.roads.paths import PointGraph
+    from gis_api.features.roads.paths import PointGraph
 
     forward, backward = graph.costs()
     memory, pgr_points, pgr_vertices = [], [], []
@@ -179,7 +179,7 @@ def matrices(s, graph, points: np.ndarray) -> dict[str, object]:  # type: ignore
 
 def tours(matrix: np.ndarray, limits: tuple[float, ...], baseline: float) -> dict[str, object]:
     """Tour cost with each time limit as a ratio to the cost found with ``baseline`` seconds."""
-    from gis_api.patrol.tour import solve
+    from gis_api.features.patrol.tour import solve
 
     def length(limit: float) -> tuple[float, float]:
         clock = time.perf_counter()
@@ -217,7 +217,7 @@ def print_helsinki(n: int, f: dict[str, object]) -> None:
 
 def pcb442(limits: tuple[float, ...]) -> dict[str, object]:
     """Solve pcb442 with each limit; ratios to the known optimum."""
-    from gis_api.patrol.tour import solve
+    from gis_api.features.patrol.tour import solve
 
     xy = read_tsp(fetch_tsplib())
     matrix = euc_2d(xy)

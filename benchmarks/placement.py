@@ -24,8 +24,8 @@ from boundaries import coverage as cov
 from boundaries import placement as pl
 from boundaries import viewshed
 from boundaries.projection import gk_epsg_for_bounds
-from gis_api.coverage.placement import DEFAULT_KIND_WEIGHTS
-from gis_api.demo.synth import synthesize_county
+from gis_api.features.coverage.placement import DEFAULT_KIND_WEIGHTS
+from gis_api.features.demo.synth import synthesize_county
 
 CANDIDATES = 1_000
 DEMAND = 5_000

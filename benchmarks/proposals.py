@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--annealing", type=int, default=1, help="max-p annealing runs")
     args = parser.parse_args()
 
-    from gis_api.demo.synth import synthesize_county
+    from gis_api.features.demo.synth import synthesize_county
 
     county = synthesize_county(seed=510116, scale=1.0)
     areas = county.admin_areas

@@ -1,6 +1,6 @@
 """The one exception hierarchy of gridmap.
 
-Domain code raises these; ``gis_api.errors`` maps each class to an HTTP status in one table,
+Domain code raises these; ``gis_api.core.errors`` maps each class to an HTTP status in one table,
 and the CLI prints their message. A message is written for the person who sent the input:
 it says what was wrong and where (file, row, field, vertex), and never carries a stack trace.
 """

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,14 +11,32 @@ from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.routing import Route
 
-from gis_api.auth import KeyVerifier
-from gis_api.db import make_engine, make_session_factory
-from gis_api.errors import install_error_handlers
-from gis_api.listener import ChangeListener
-from gis_api.lookup.service import LookupService
-from gis_api.settings import Settings
-from gis_api.tiles.service import TileService
+from gis_api.core.auth import KeyVerifier
+from gis_api.core.db import make_engine, make_session_factory
+from gis_api.core.errors import install_error_handlers
+from gis_api.core.listener import ChangeListener
+from gis_api.core.settings import Settings
+from gis_api.core.static import mount_static
+from gis_api.features.access import pages as access_pages
+from gis_api.features.coverage import api as coverage_api
+from gis_api.features.docs import api as docs_api
+from gis_api.features.health import api as health_api
+from gis_api.features.imports import api as imports_api
+from gis_api.features.incidents import api as incidents_api
+from gis_api.features.incidents import pages as incidents_pages
+from gis_api.features.lookup import api as lookup_api
+from gis_api.features.lookup.service import LookupService
+from gis_api.features.ogc import api as ogc_api
+from gis_api.features.overview import pages as overview_pages
+from gis_api.features.patrol import api as patrol_api
+from gis_api.features.planning import api_drafts as planning_drafts_api
+from gis_api.features.planning import api_versions as planning_versions_api
+from gis_api.features.planning import pages as planning_pages
+from gis_api.features.tiles import api as tiles_api
+from gis_api.features.tiles.service import TileService
+from map_ui.assets import static_mounts
 
 log = logging.getLogger(__name__)
 
@@ -108,23 +124,33 @@ def create_app(
     return app
 
 
-FIRST_ROUTERS = ("tiles", "incidents")
-"""Routers matched first (after the bare hot routes). FastAPI tries the routes in order, so a
-request for a route near the end pays for matching all the others before it: the tile
-documents and the live incident feed are asked for most often."""
+ROUTE_MODULES: tuple[ModuleType, ...] = (
+    # Matched first (after the bare hot routes): FastAPI tries routes in order, so a route near
+    # the end pays for matching all those before it; tiles and the live incident feed are asked
+    # for most often.
+    tiles_api,
+    incidents_api,
+    access_pages,
+    coverage_api,
+    docs_api,
+    health_api,
+    imports_api,
+    lookup_api,
+    incidents_pages,
+    ogc_api,
+    overview_pages,
+    patrol_api,
+    planning_drafts_api,
+    planning_pages,
+    planning_versions_api,
+)
+"""Every module with routes: its ``router`` (FastAPI) and its ``HOT_ROUTES`` (bare Starlette
+routes for the hot path, placed before everything else)."""
 
 
 def _include_routers(app: FastAPI) -> None:
-    """Every module of ``gis_api.routers``: its ``router`` (FastAPI) and its ``HOT_ROUTES``
-    (bare Starlette routes, placed first so the hot path is matched before anything else).
-    """
-    from starlette.routing import Route
-
-    from gis_api.static import mount_static
-    from map_ui.assets import static_mounts
-
     hot_docs: dict[str, dict[str, object]] = {}
-    for module in _router_modules():
+    for module in ROUTE_MODULES:
         for path, endpoint, doc in getattr(module, "HOT_ROUTES", ()):
             app.router.routes.insert(0, Route(path, endpoint, methods=list(doc)))
             hot_docs[re.sub(r"\{(\w+):\w+\}", r"{\1}", path)] = doc  # no converters in OpenAPI
@@ -133,14 +159,6 @@ def _include_routers(app: FastAPI) -> None:
             app.include_router(router)
     mount_static(app, static_mounts())
     _document(app, hot_docs)
-
-
-def _router_modules() -> list[ModuleType]:
-    import gis_api.routers as package
-
-    found = [m.name for m in pkgutil.iter_modules(package.__path__) if not m.name.startswith("_")]
-    names = [n for n in FIRST_ROUTERS if n in found] + sorted(set(found) - set(FIRST_ROUTERS))
-    return [importlib.import_module(f"gis_api.routers.{name}") for name in names]
 
 
 def _document(app: FastAPI, hot_docs: dict[str, dict[str, object]]) -> None:

@@ -6,8 +6,8 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
-from gis_api.models import Base
-from gis_api.settings import Settings
+from gis_api.core.settings import Settings
+from gis_api.schema.models import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -22,9 +22,9 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from gis_api import migrate
-from gis_api.auth import create_key
-from gis_api.settings import Settings
+from gis_api.core import migrate
+from gis_api.core.auth import create_key
+from gis_api.core.settings import Settings
 
 DEFAULT_URL = "postgresql+psycopg2://gridmap:gridmap@localhost:5432/gridmap"
 
@@ -182,7 +182,7 @@ def mini_county(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-un
 @pytest.fixture
 def loaded_county(session: Session, mini_county):  # type: ignore[no-untyped-def]
     """The small county imported, through the importers, in the test's transaction."""
-    from gis_api.importing import import_file
+    from gis_api.features.imports.service import import_file
 
     for layer in ("admin-areas", "grids", "cameras", "key-sites", "relocation-sites"):
         import_file(session, layer=layer, path=mini_county.files[layer], actor="test")
@@ -261,7 +261,7 @@ def live_server():  # type: ignore[no-untyped-def]
 
 def load_county_into(url: str, county) -> None:  # type: ignore[no-untyped-def]
     """Import the small county into a database of its own (committed)."""
-    from gis_api.importing import import_file
+    from gis_api.features.imports.service import import_file
 
     eng = create_engine(url, poolclass=NullPool)
     with Session(eng) as s, s.begin():

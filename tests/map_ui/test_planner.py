@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool
 from map_ui.assets import external_asset_urls, offline_html
 from map_ui.planner import build_planner_map
 from tests.conftest import create_key_in, load_county_into
-from tests.gis_api.planning.conftest import YANGPING, load_buildings_into
+from tests.gis_api.features.planning.conftest import YANGPING, load_buildings_into
 
 INFO = {"id": 7, "revision": 3, "status": "open", "area_code": YANGPING, "base_version": 1}
 
@@ -149,8 +149,8 @@ def _open_draft(fresh_db, mini_county, tmp_path, live_server, browser_page):
 
 
 def _draft_in(url: str) -> int:
-    from gis_api.auth import Principal
-    from gis_api.planning.drafts import create_draft
+    from gis_api.core.auth import Principal
+    from gis_api.features.planning.drafts import create_draft
 
     engine = create_engine(url, poolclass=NullPool)
     principal = Principal(key_id=0, prefix="gm_test", role="planner", jurisdiction="")

@@ -1,0 +1,37 @@
+"""Engine and sessions. Made by whoever starts (the app's lifespan, the CLI), never at import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import shapely
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gis_api.core.settings import Settings
+from gis_api.schema.tables import SRID
+
+
+def make_engine(settings: Settings, **kwargs: object) -> Engine:
+    """An engine for the configured database (pre-ping, so a restarted server is survived)."""
+    options: dict[str, object] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    options.update(kwargs)
+    return create_engine(settings.database_url, **options)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work is committed on success and rolled back on any error."""
+    with factory() as session, session.begin():
+        yield session
+
+
+def ewkb(geom: shapely.Geometry) -> str:
+    """Hex EWKB with SRID 4490: exact, and what ST_GeomFromEWKT accepts."""
+    return str(shapely.to_wkb(shapely.set_srid(geom, SRID), hex=True, include_srid=True))

@@ -1,0 +1,169 @@
+"""Camera coverage: the report, blind spots, relocation sites, placement, and the map page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import orjson
+import shapely
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from gis_api.core.deps import Planner, Reader, SessionDep
+from gis_api.core.pages import page_principal, shift_frame
+from gis_api.features.coverage import placement, relocation, service
+from gis_api.features.coverage.pages import coverage_page_html
+
+router = APIRouter(tags=["coverage"])
+
+AreaParam = Annotated[
+    str,
+    Query(
+        description="a 15-digit grid code, or a 12-digit village, town or county code",
+        examples=["510116001001"],
+    ),
+]
+OfflineParam = Annotated[bool, Query(description="count offline cameras too (planned coverage)")]
+GEOJSON_DIGITS = 8
+
+
+def _json(body: Any, media_type: str = "application/json") -> Response:
+    return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type=media_type)
+
+
+@router.get("/v1/coverage", summary="Coverage report of a grid, village, town or county")
+def coverage_report(
+    principal: Reader,
+    session: SessionDep,
+    area: AreaParam,
+    include_offline: OfflineParam = False,
+    site_share: Annotated[
+        float, Query(description="share of a polygon key site that must be in view")
+    ] = service.DEFAULT_SITE_SHARE,
+    near_m: Annotated[
+        float, Query(description="a key site with no counting camera this close is a gap")
+    ] = service.DEFAULT_NEAR_M,
+) -> Response:
+    """Share of area (and road length) in view, cameras and 联通率, key sites, and gaps."""
+    body = service.report(
+        session,
+        area_code=area,
+        principal=principal,
+        include_offline=include_offline,
+        site_share=site_share,
+        near_m=near_m,
+    )
+    return _json(body)
+
+
+def _feature_collection(frame: Any, properties: list[str]) -> dict[str, Any]:
+    geoms = shapely.transform(
+        np.asarray(frame.geometry.array, dtype=object), lambda xy: np.round(xy, GEOJSON_DIGITS)
+    )
+    features = []
+    for geom, row in zip(geoms, frame[properties].itertuples(index=False), strict=True):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": orjson.Fragment(shapely.to_geojson(geom)),
+                "properties": dict(zip(properties, row, strict=True)),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get(
+    "/v1/coverage/blind-spots",
+    summary="The parts of each grid in no camera's view, as GeoJSON",
+)
+def blind_spots(
+    principal: Reader,
+    session: SessionDep,
+    area: AreaParam,
+    include_offline: OfflineParam = False,
+    crs: Annotated[
+        Literal["wgs84", "cgcs2000", "gcj02", "bd09"],
+        Query(description="coordinates of the answer (gcj02 to line up with AMap tiles)"),
+    ] = "wgs84",
+) -> Response:
+    """One feature per grid with a blind part: grid_code, area_m2."""
+    frame = service.blind_spots(
+        session, area_code=area, principal=principal, include_offline=include_offline
+    )
+    frame = shift_frame(frame, crs)
+    body = _feature_collection(frame, ["grid_code", "area_m2"])
+    return _json(body, "application/geo+json")
+
+
+@router.get(
+    "/v1/coverage/relocation-sites",
+    summary="Relocation sites: who manages each, nearest village, grids",
+)
+def relocation_sites(principal: Reader, session: SessionDep, area: AreaParam) -> Response:
+    """Each site's managing area, the expected one (containing community or nearest village),
+    the distance and method, the grids it lies in, and an explanation.
+    """
+    return _json(relocation.relocation_report(session, area_code=area, principal=principal))
+
+
+class AttachBody(BaseModel):
+    """Which area's attached sites to re-attach to their nearest village."""
+
+    area: str = Field(examples=["510116002000"])
+    dry_run: bool = False
+
+
+@router.post(
+    "/v1/coverage/relocation-sites/attach",
+    summary="Attach relocation sites to their nearest village (planner, admin)",
+)
+def attach_relocation_sites(principal: Planner, session: SessionDep, body: AttachBody) -> Response:
+    """Set managing_area_code of every ``attached`` site whose stored village is not the
+    nearest one; with ``dry_run`` only list the changes.
+    """
+    with session.begin():
+        changes = relocation.attach_to_nearest(
+            session,
+            area_code=body.area,
+            principal=principal,
+            actor=f"key:{principal.prefix}",
+            dry_run=body.dry_run,
+        )
+    return _json({"dry_run": body.dry_run, "changes": changes})
+
+
+@router.post("/v1/coverage/placement", summary="Where k new cameras cover the most (MCLP)")
+def camera_placement(
+    principal: Reader, session: SessionDep, body: placement.PlacementRequest
+) -> Response:
+    """Exact maximal covering (SCIP via OR-Tools) and the greedy answer with its gap; the
+    chosen positions come back in WGS84. Nothing is stored.
+    """
+    answer, views = placement.place(session, request=body, principal=principal)
+    if body.include_views:
+        answer["views"] = _feature_collection(views, ["rank"])
+    return _json(answer)
+
+
+@router.get("/map/coverage", response_class=HTMLResponse, summary="The coverage map of an area")
+async def coverage_page(
+    request: Request, area: AreaParam, include_offline: OfflineParam = False
+) -> Response:
+    """Views by camera category (offline grey), blind spots hatched, uncovered key sites
+    marked, grids coloured by the share in view.
+    """
+    principal = await page_principal(request)
+    if isinstance(principal, RedirectResponse):
+        return principal
+    page = await run_in_threadpool(
+        coverage_page_html,
+        request.app.state.session_factory,
+        principal=principal,
+        settings=request.app.state.settings,
+        area_code=area,
+        include_offline=include_offline,
+    )
+    return HTMLResponse(page, headers={"Cache-Control": "private, no-store"})

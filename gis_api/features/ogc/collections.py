@@ -1,0 +1,370 @@
+"""The collections served under /ogc and the queries behind them.
+
+Each collection says which table it reads, which column is its feature id, which properties
+it shows (and which of those are personal data), and which column carries the area code that
+the caller's jurisdiction filters on. Adding a layer is adding one ``Collection``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import geopandas as gpd
+import orjson
+import shapely
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from boundaries.errors import NotFound
+from gis_api.core.auth import Principal
+from gis_api.schema.models import (
+    AdminArea,
+    Building,
+    Camera,
+    Grid,
+    Incident,
+    KeySite,
+    RelocationSite,
+)
+
+GEOJSON_DIGITS = 8  # 1e-8 degrees: about a millimetre
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A datetime filter: an instant (start == end) or an interval, open where None."""
+
+    start: datetime | None
+    end: datetime | None
+    instant: bool = False
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One layer as an OGC API – Features collection."""
+
+    id: str
+    title: str
+    description: str
+    model: Any
+    id_column: str
+    properties: tuple[str, ...]
+    area_column: str
+    personal: tuple[str, ...] = ()
+    versioned: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def column(self, name: str) -> InstrumentedAttribute[Any]:
+        """A mapped column of the collection's table."""
+        return getattr(self.model, name)  # type: ignore[no-any-return]
+
+    def visible_properties(self, principal: Principal) -> tuple[str, ...]:
+        """The properties this caller may see (personal ones only with the right role)."""
+        if principal.personal:
+            return self.properties
+        return tuple(p for p in self.properties if p not in self.personal)
+
+
+COLLECTIONS: dict[str, Collection] = {
+    c.id: c
+    for c in (
+        Collection(
+            id="admin-areas",
+            title="Administrative areas 行政区划",
+            description="County, towns and street offices, villages and communities, with their "
+            "12-digit statistical division codes.",
+            model=AdminArea,
+            id_column="code",
+            properties=("code", "name", "level", "kind", "parent_code"),
+            area_column="code",
+        ),
+        Collection(
+            id="grids",
+            title="Grids 网格",
+            description="Grids of the grid-based governance system; each belongs to one village "
+            "or community. Without `datetime`, the versions valid now; with it, the versions "
+            "valid at that instant or during that interval.",
+            model=Grid,
+            id_column="code",
+            properties=(
+                "code",
+                "name",
+                "kind",
+                "village_code",
+                "households",
+                "population",
+                "leader_name",
+                "leader_phone",
+                "version",
+                "valid_from",
+                "valid_to",
+            ),
+            area_column="code",
+            personal=("leader_phone",),
+            versioned=True,
+        ),
+        Collection(
+            id="cameras",
+            title="Cameras 摄像头",
+            description="Cameras of the public video network with GB/T 28181 ids.",
+            model=Camera,
+            id_column="id",
+            properties=(
+                "id",
+                "name",
+                "category",
+                "heading",
+                "fov",
+                "range_m",
+                "status",
+                "owner",
+                "area_code",
+            ),
+            area_column="area_code",
+        ),
+        Collection(
+            id="relocation-sites",
+            title="Relocation sites 易地搬迁安置点",
+            description="Resettlement sites, the area managing each and the villages its "
+            "residents came from.",
+            model=RelocationSite,
+            id_column="code",
+            properties=(
+                "code",
+                "name",
+                "households",
+                "population",
+                "managing_area_code",
+                "management",
+                "origin_village_codes",
+                "area_code",
+            ),
+            area_column="area_code",
+        ),
+        Collection(
+            id="key-sites",
+            title="Key sites 重点场所",
+            description="Key public places: schools, hospitals, markets, stations, government.",
+            model=KeySite,
+            id_column="code",
+            properties=("code", "kind", "name", "area_code"),
+            area_column="area_code",
+        ),
+        Collection(
+            id="buildings",
+            title="Buildings 建筑",
+            description="Buildings (points or footprints) with their households.",
+            model=Building,
+            id_column="code",
+            properties=("code", "village_code", "households", "address"),
+            area_column="village_code",
+        ),
+        Collection(
+            id="incidents",
+            title="Incidents 事件",
+            description="Incidents of the six-step loop (上报→立案→派遣→处置→反馈→结案归档), "
+            "placed in the grid, village, town and county they fell in when reported. "
+            "Reporters' names and phones only for roles that may see personal data.",
+            model=Incident,
+            id_column="id",
+            properties=(
+                "id",
+                "category",
+                "severity",
+                "status",
+                "level",
+                "description",
+                "source",
+                "grid_code",
+                "village_code",
+                "town_code",
+                "county_code",
+                "reported_at",
+                "opened_at",
+                "dispatched_at",
+                "handled_at",
+                "feedback_at",
+                "closed_at",
+                "due_at",
+                "assignee",
+                "reporter_name",
+                "reporter_phone",
+            ),
+            area_column="area_code",
+            personal=("reporter_name", "reporter_phone"),
+        ),
+    )
+}
+
+
+def get_collection(collection_id: str) -> Collection:
+    """The collection, or ``NotFound`` naming the ones there are."""
+    collection = COLLECTIONS.get(collection_id)
+    if collection is None:
+        raise NotFound(f"no collection {collection_id!r}; collections are {', '.join(COLLECTIONS)}")
+    return collection
+
+
+def _jurisdiction(collection: Collection, principal: Principal) -> ColumnElement[bool]:
+    if not principal.jurisdiction:
+        return true()
+    return collection.column(collection.area_column).startswith(principal.jurisdiction)
+
+
+def _temporal(collection: Collection, when: Interval | None) -> ColumnElement[bool]:
+    if not collection.versioned:
+        return true()
+    valid_from, valid_to = collection.column("valid_from"), collection.column("valid_to")
+    if when is None:
+        return valid_to.is_(None)
+    conditions = []
+    if when.instant:
+        conditions.append(valid_from <= when.start)
+        conditions.append(or_(valid_to.is_(None), valid_to > when.start))
+        return and_(*conditions)
+    if when.end is not None:
+        conditions.append(valid_from <= when.end)
+    if when.start is not None:
+        conditions.append(or_(valid_to.is_(None), valid_to > when.start))
+    return and_(*conditions) if conditions else true()
+
+
+def _bbox(
+    collection: Collection, bbox: tuple[float, float, float, float] | None
+) -> ColumnElement[bool]:
+    if bbox is None:
+        return true()
+    minx, miny, maxx, maxy = bbox
+    geom = collection.column("geom")
+    if minx <= maxx:
+        return geom.intersects(func.ST_MakeEnvelope(minx, miny, maxx, maxy, 4490))
+    # crossing the antimeridian: two boxes
+    return or_(
+        geom.intersects(func.ST_MakeEnvelope(minx, miny, 180, maxy, 4490)),
+        geom.intersects(func.ST_MakeEnvelope(-180, miny, maxx, maxy, 4490)),
+    )
+
+
+def feature_id(collection: Collection, row: Any) -> str:
+    """A versioned feature's id names its version unless it is the current one."""
+    fid = str(getattr(row, collection.id_column))
+    if collection.versioned and row.valid_to is not None:
+        return f"{fid}.v{row.version}"
+    return fid
+
+
+def _columns(collection: Collection) -> list[Any]:
+    cols = [collection.column(p) for p in collection.properties]
+    if collection.versioned:
+        cols = list(
+            dict.fromkeys([*cols, collection.column("version"), collection.column("valid_to")])
+        )
+    return [*cols, func.ST_AsGeoJSON(collection.column("geom"), GEOJSON_DIGITS, 0).label("geojson")]
+
+
+def _feature(collection: Collection, row: Any, props: tuple[str, ...]) -> dict[str, Any]:
+    properties = {}
+    for p in props:
+        value = getattr(row, p)
+        properties[p] = value.isoformat() if isinstance(value, datetime) else value
+    return {
+        "type": "Feature",
+        "id": feature_id(collection, row),
+        "geometry": orjson.Fragment(row.geojson),
+        "properties": properties,
+    }
+
+
+def query_items(
+    session: Session,
+    collection: Collection,
+    *,
+    principal: Principal,
+    bbox: tuple[float, float, float, float] | None,
+    when: Interval | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of features and how many match in all."""
+    where = and_(
+        _jurisdiction(collection, principal), _temporal(collection, when), _bbox(collection, bbox)
+    )
+    matched = session.scalar(select(func.count()).select_from(collection.model).where(where)) or 0
+    order = [collection.column(collection.id_column)]
+    if collection.versioned:
+        order.append(collection.column("version"))
+    rows = session.execute(
+        select(*_columns(collection)).where(where).order_by(*order).limit(limit).offset(offset)
+    ).all()
+    props = collection.visible_properties(principal)
+    return [_feature(collection, r, props) for r in rows], matched
+
+
+def query_item(
+    session: Session, collection: Collection, *, principal: Principal, feature_id: str
+) -> dict[str, Any]:
+    """One feature by id (``code`` or, for an old grid version, ``code.vN``)."""
+    key, version = feature_id, None
+    if collection.versioned and ".v" in feature_id:
+        key, _, tail = feature_id.partition(".v")
+        if tail.isdigit():
+            version = int(tail)
+    conditions = [
+        collection.column(collection.id_column) == key,
+        _jurisdiction(collection, principal),
+    ]
+    if collection.versioned:
+        if version is None:
+            conditions.append(collection.column("valid_to").is_(None))
+        else:
+            conditions.append(collection.column("version") == version)
+    row = session.execute(select(*_columns(collection)).where(*conditions)).first()
+    if row is None:
+        raise NotFound(f"no feature {feature_id!r} in collection {collection.id!r}")
+    return _feature(collection, row, collection.visible_properties(principal))
+
+
+def extent(
+    session: Session, collection: Collection, *, principal: Principal
+) -> tuple[list[float] | None, list[str | None] | None]:
+    """The bbox of what this caller may see, and for versioned layers the time span."""
+    where = _jurisdiction(collection, principal)
+    box = session.execute(
+        select(
+            func.ST_XMin(func.ST_Extent(collection.column("geom"))),
+            func.ST_YMin(func.ST_Extent(collection.column("geom"))),
+            func.ST_XMax(func.ST_Extent(collection.column("geom"))),
+            func.ST_YMax(func.ST_Extent(collection.column("geom"))),
+        ).where(where)
+    ).one()
+    bbox = [round(float(v), 8) for v in box] if box[0] is not None else None
+    interval = None
+    if collection.versioned:
+        first = session.scalar(select(func.min(collection.column("valid_from"))).where(where))
+        interval = [first.isoformat() if first else None, None]
+    return bbox, interval
+
+
+def load_frame(
+    session: Session,
+    collection: Collection,
+    *,
+    principal: Principal,
+    when: Interval | None = None,
+) -> gpd.GeoDataFrame:
+    """The whole layer the caller may see, as a GeoDataFrame (EPSG:4490), for the maps."""
+    props = collection.visible_properties(principal)
+    where = and_(_jurisdiction(collection, principal), _temporal(collection, when))
+    rows = session.execute(
+        select(
+            *[collection.column(p) for p in props],
+            func.ST_AsBinary(collection.column("geom")).label("wkb"),
+        )
+        .where(where)
+        .order_by(collection.column(collection.id_column))
+    ).all()
+    data = {p: [getattr(r, p) for r in rows] for p in props}
+    geoms = shapely.from_wkb([bytes(r.wkb) for r in rows]) if rows else []
+    return gpd.GeoDataFrame(data, geometry=list(geoms), crs=4490)

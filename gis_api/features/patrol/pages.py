@@ -1,0 +1,143 @@
+"""The patrol pages: a saved plan on a map, and the list of saved plans."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import geopandas as gpd
+import shapely
+import shapely.geometry
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from gis_api.core.auth import Principal
+from gis_api.core.pages import basemap_options, with_blank_icon
+from gis_api.core.settings import Settings
+from gis_api.features.ogc.collections import COLLECTIONS, load_frame
+from gis_api.features.patrol.plans import get_plan, list_plans
+from gis_api.schema.models import RoadEdge
+from map_ui.assets import offline_html
+from map_ui.patrol import build_patrol_map
+
+KIND_NAMES = {"routes": "巡逻路线", "streets": "街巷巡逻"}
+ROAD_LIMIT = 20_000
+
+
+def plan_frames(result: dict[str, Any]) -> dict[str, Any]:
+    """The GeoDataFrames of a plan's answer (WGS84) for ``map_ui.patrol``."""
+    teams = [t for t in result.get("teams", []) if t.get("route")]
+    routes = gpd.GeoDataFrame(
+        {
+            "team": [t["team"] for t in teams],
+            "distance_m": [t["distance_m"] for t in teams],
+            "duration_s": [t["duration_s"] for t in teams],
+        },
+        geometry=[shapely.geometry.shape(t["route"]) for t in teams],
+        crs=4490,
+    )
+    stop_rows = [(t["team"], s) for t in result.get("teams", []) for s in t["stops"]]
+    stops = gpd.GeoDataFrame(
+        {
+            "team": [team for team, _ in stop_rows],
+            "order": [s["order"] for _, s in stop_rows],
+            "name": [s["name"] for _, s in stop_rows],
+        },
+        geometry=[shapely.Point(s["snapped"] or s["location"]) for _, s in stop_rows],
+        crs=4490,
+    )
+    start = result["start"]
+    frames: dict[str, Any] = {
+        "routes": routes,
+        "stops": stops,
+        "start": shapely.Point(start["snapped"] or start["location"]),
+    }
+    underlay = result.get("underlay") or {}
+    for key in ("blind_spots", "incidents"):
+        features = (underlay.get(key) or {}).get("features") or []
+        if features:
+            frames[key] = gpd.GeoDataFrame.from_features(features, crs=4490)
+    streets = (result.get("streets") or {}).get("lines")
+    if streets:
+        frames["streets"] = gpd.GeoDataFrame(geometry=[shapely.geometry.shape(streets)], crs=4490)
+    area = result.get("area")
+    if area:
+        frames["patrol_area"] = gpd.GeoDataFrame(geometry=[shapely.geometry.shape(area)], crs=4490)
+    deadhead = (result.get("deadhead") or {}).get("lines")
+    if deadhead:
+        frames["deadhead"] = gpd.GeoDataFrame(geometry=[shapely.geometry.shape(deadhead)], crs=4490)
+    return frames
+
+
+def plan_page(
+    factory: sessionmaker[Session], plan_id: int, *, principal: Principal, settings: Settings
+) -> str:
+    """The map page of a saved plan (``NotFound`` outside the caller's jurisdiction)."""
+    with factory() as session:
+        plan = get_plan(session, plan_id, principal=principal)
+        frames = plan_frames(plan.result)
+        parts = [*frames["routes"].geometry, *frames["stops"].geometry, frames["start"]]
+        extent = shapely.box(*shapely.total_bounds(parts)).buffer(0.003)
+        areas = load_frame(session, COLLECTIONS["admin-areas"], principal=principal)
+        frames["roads"] = roads_near(session, plan.network, extent)
+    villages = areas[(areas["level"] == "village") & areas.intersects(extent)]
+    created = plan.created_at.strftime("%Y-%m-%d %H:%M") if plan.created_at else ""
+    m = build_patrol_map(
+        title=f"{plan.name}（{created}）",
+        areas=villages,
+        basemap=basemap_options(settings),
+        **frames,
+    )
+    return with_blank_icon(offline_html(m))
+
+
+def roads_near(
+    session: Session, network: str, extent: shapely.Geometry, *, limit: int = ROAD_LIMIT
+) -> gpd.GeoDataFrame:
+    """The roads of ``network`` in ``extent`` (at most ``limit``, longest first), for context."""
+    rows = session.execute(
+        select(func.ST_AsBinary(RoadEdge.geom))
+        .where(
+            RoadEdge.network == network,
+            func.ST_Intersects(RoadEdge.geom, func.ST_MakeEnvelope(*extent.bounds, 4490)),
+        )
+        .order_by(RoadEdge.length_m.desc())
+        .limit(limit)
+    ).all()
+    return gpd.GeoDataFrame(geometry=[shapely.from_wkb(bytes(r[0])) for r in rows], crs=4490)
+
+
+def plans_page(factory: sessionmaker[Session], *, principal: Principal) -> str:
+    """A plain page listing the saved plans the caller may see."""
+    with factory() as session:
+        rows = list_plans(session, principal=principal, limit=200)
+    body = "".join(
+        "<tr>"
+        f'<td><a href="{html.escape(r["map_url"])}">{html.escape(r["name"])}</a></td>'
+        f"<td>{KIND_NAMES.get(r['kind'], html.escape(r['kind']))}</td>"
+        f"<td>{r['teams']}</td>"
+        f"<td>{r['distance_m'] / 1000:.1f} km</td>"
+        f"<td>{r['duration_s'] / 60:.0f} 分钟</td>"
+        f"<td>{html.escape((r['created_at'] or '')[:16].replace('T', ' '))}</td>"
+        "</tr>"
+        for r in rows
+    )
+    empty = "" if rows else '<p class="empty">还没有保存的巡逻方案。</p>'
+    return PLANS_PAGE.format(rows=body, empty=empty)
+
+
+PLANS_PAGE = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>巡逻方案</title>
+<link rel="icon" href="data:,">
+<style>
+body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2rem; }}
+table {{ border-collapse: collapse; }}
+th, td {{ padding: .35rem .8rem; border-bottom: 1px solid #ddd; text-align: left; }}
+.empty {{ color: #666; }}
+</style></head>
+<body><h1>巡逻方案</h1>
+<table><thead><tr><th>名称</th><th>类型</th><th>组数</th><th>里程</th><th>时长</th>
+<th>创建时间</th></tr></thead><tbody>{rows}</tbody></table>{empty}
+<p><a href="/map">返回地图</a></p>
+</body></html>
+"""

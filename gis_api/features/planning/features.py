@@ -1,0 +1,206 @@
+"""GeoJSON in and out of the planning endpoints: grids as FeatureCollections.
+
+Incoming features are checked one by one, and every problem names the feature (1-based), the
+property and the reason; nothing is stored when one is wrong. A geometry that is well-formed
+but not valid (a bow-tie, say) is accepted, so a planner can save work in progress; validation
+reports where it is invalid, and publishing refuses it. Property names may be English or the
+Chinese names the exports use (网格编码, 网格名称 …), so an export can be edited and sent back.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.errors import GEOSException
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from boundaries import coords
+from boundaries.errors import InvalidInput, Problem, ValidationFailed
+from gis_api.features.lookup.points import crs_name
+from gis_api.schema.models import GRID_KINDS
+
+KEY = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+GEOJSON_DIGITS = 8
+
+#: property → Chinese name (the GeoJSON/GeoPackage exports' optional field names)
+CHINESE_NAMES: dict[str, str] = {
+    "code": "网格编码",
+    "name": "网格名称",
+    "kind": "网格类型",
+    "village_code": "村社区编码",
+    "village_name": "村社区名称",
+    "households": "户数",
+    "population": "人口",
+    "leader_name": "网格长",
+    "leader_phone": "联系电话",
+    "version": "版本",
+    "valid_from": "生效时间",
+    "valid_to": "失效时间",
+    "key": "草稿编号",
+}
+ALIASES = {zh: en for en, zh in CHINESE_NAMES.items()}
+TEXT = ("key", "code", "name", "kind", "village_code", "leader_name", "leader_phone")
+INTEGER = ("households", "population")
+PROPERTIES = (*TEXT, *INTEGER)
+
+
+def _problem(index: int, reason: str, field: str | None = None) -> Problem:
+    return Problem(reason=reason, row=index + 1, field=field, row_word="feature")
+
+
+def to_storage(geom: BaseGeometry, crs: str) -> BaseGeometry:
+    """Convert a geometry from a named crs to storage coordinates (CGCS2000 ≈ WGS84)."""
+    if crs in ("wgs84", "cgcs2000"):
+        return geom
+
+    def convert(xy: np.ndarray) -> np.ndarray:
+        lon, lat = coords.to_wgs84(xy[:, 0], xy[:, 1], crs)
+        return np.column_stack([lon, lat])
+
+    return shapely.transform(geom, convert)
+
+
+def parse_geometry(data: Any, *, crs: str | None = None) -> BaseGeometry:
+    """One GeoJSON geometry in a named crs to a shapely geometry in storage coordinates."""
+    name = crs_name(crs)
+    if not isinstance(data, dict) or "type" not in data:
+        raise InvalidInput("a GeoJSON geometry object with a 'type' is expected")
+    try:
+        geom = shape(data)
+    except (GEOSException, ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise InvalidInput(f"the geometry cannot be read: {exc}") from None
+    if geom.is_empty:
+        raise InvalidInput("the geometry is empty")
+    bounds = geom.bounds
+    if not (-180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90):
+        raise InvalidInput(
+            f"coordinates {[round(b, 6) for b in bounds]} are outside lon [-180, 180] / "
+            "lat [-90, 90]: send lon/lat degrees"
+        )
+    return to_storage(geom, name)
+
+
+def _value(props: dict[str, Any], field: str, index: int, problems: list[Problem]) -> Any:
+    value = props.get(field)
+    if value is None or value == "":
+        return None
+    if field in INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+            problems.append(_problem(index, f"{value!r} is not a whole number", field))
+            return None
+        if value < 0:
+            problems.append(_problem(index, f"{value} is negative", field))
+            return None
+        return int(value)
+    if not isinstance(value, str | int):
+        problems.append(_problem(index, f"{value!r} is not text", field))
+        return None
+    text = str(value).strip()
+    if field == "key" and not KEY.match(text):
+        problems.append(_problem(index, f"{text!r}: up to 32 letters, digits, _ . -", field))
+    if field == "kind" and text not in GRID_KINDS:
+        problems.append(_problem(index, f"{text!r} is not one of {list(GRID_KINDS)}", field))
+    return text
+
+
+def parse_properties(raw: dict[str, Any]) -> dict[str, Any]:
+    """Check the given grid properties (English or Chinese names); only those given return."""
+    props = {ALIASES.get(k, k): v for k, v in raw.items()}
+    unknown = sorted(set(props) - set(PROPERTIES))
+    problems = [Problem(reason=f"unknown property {name!r}", field=name) for name in unknown]
+    values = {f: _value(props, f, 0, problems) for f in PROPERTIES if f in props}
+    if problems:
+        raise ValidationFailed(problems=problems, summary="the properties have problems")
+    return values
+
+
+def parse_grids(data: Any, *, crs: str | None = None) -> gpd.GeoDataFrame:
+    """A FeatureCollection of grids to a GeoDataFrame (EPSG:4490) with :data:`PROPERTIES`.
+
+    Raises:
+        ValidationFailed: naming each feature, property and reason that is wrong.
+        UnknownCRS: ``crs`` is not one of wgs84, cgcs2000, gcj02, bd09.
+
+    """
+    crs_name(crs)
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        data = {"type": "FeatureCollection", "features": [data]}
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise InvalidInput("the body must be a GeoJSON FeatureCollection (or one Feature)")
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise InvalidInput("the FeatureCollection has no 'features' list")
+    problems: list[Problem] = []
+    rows: list[dict[str, Any]] = []
+    geoms: list[BaseGeometry | None] = []
+    for i, feature in enumerate(features):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(_problem(i, "is not a GeoJSON Feature"))
+            continue
+        raw = feature.get("properties") or {}
+        props: dict[str, Any] = (
+            {str(ALIASES.get(k, k)): v for k, v in raw.items()} if isinstance(raw, dict) else {}
+        )
+        if "key" not in props and feature.get("id") is not None:
+            props["key"] = feature["id"]
+        rows.append({f: _value(props, f, i, problems) for f in PROPERTIES})
+        try:
+            geoms.append(parse_geometry(feature.get("geometry"), crs=crs))
+        except InvalidInput as exc:
+            problems.append(_problem(i, exc.message, "geometry"))
+            geoms.append(None)
+    keys = [r["key"] for r in rows if r["key"]]
+    for key in sorted({k for k in keys if keys.count(k) > 1}):
+        problems.append(Problem(reason=f"key {key!r} is used by more than one feature"))
+    if problems:
+        raise ValidationFailed(
+            problems=problems, summary="the FeatureCollection has problems; nothing was stored"
+        )
+    data = {p: pd.Series([r[p] for r in rows], dtype=object) for p in PROPERTIES}
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=4490), crs=4490)
+
+
+def rounded(geom: BaseGeometry | None) -> dict[str, Any] | None:
+    """A geometry as GeoJSON with coordinates rounded to 1e-8 degrees (about a millimetre)."""
+    if geom is None or geom.is_empty:
+        return None
+    return mapping(shapely.transform(geom, lambda xy: np.round(xy, GEOJSON_DIGITS)))
+
+
+def feature_collection(
+    frame: gpd.GeoDataFrame, *, properties: list[str], id_column: str | None = None
+) -> dict[str, Any]:
+    """A GeoDataFrame to a FeatureCollection with only ``properties`` (JSON-safe values)."""
+    features = []
+    columns = {
+        p: frame[p].tolist() if p in frame.columns else [None] * len(frame) for p in properties
+    }
+    for n, geom in enumerate(frame.geometry):
+        props = {p: _json(columns[p][n]) for p in properties}
+        feature: dict[str, Any] = {
+            "type": "Feature",
+            "geometry": rounded(geom),
+            "properties": props,
+        }
+        if id_column is not None:
+            feature["id"] = str(frame[id_column].iloc[n])
+        features.append(feature)
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _json(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

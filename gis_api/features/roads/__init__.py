@@ -1,0 +1,1 @@
+"""Road networks: storage for pgRouting, the importer, the in-memory routing graph."""
