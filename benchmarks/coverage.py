@@ -6,8 +6,8 @@
    building footprints) in a database of its own, through the importers, then adds cameras
    until there are ``--cameras`` (placed 3–25 m from random buildings, random headings,
    fields of view 60/90/110/360°, ranges 30–120 m, 10 % offline), imported as a GeoJSON layer.
-2. Ours: ``gis_api.features.coverage.service.report`` for the county, end to end in process — reading
-   the area, grids, cameras and footprints from PostGIS, projecting, building every camera's
+2. Ours: ``gis_api.features.coverage.service.report`` for the county, end to end in process —
+   reading the area, grids, cameras and footprints from PostGIS, projecting, building every camera's
    visibility polygon with building occlusion, the per-grid overlay, key sites, relocation
    sites, the gap lists (median of ``--repeat`` runs).
 3. Baseline: the bare shapely work on the same online cameras' sectors, already built and

@@ -40,7 +40,7 @@ from boundaries.frame import LocalFrame
 from boundaries.gridding import partition_households, voronoi_cells
 from boundaries.households import assign_buildings, representative_points
 from boundaries.projection import area_m2, length_m
-from boundaries.regions import TileGraph, improve, make_contiguous, merge_small
+from boundaries.regions import TileGraph, components, improve, make_contiguous, merge_small
 from boundaries.topology import polygonal
 
 __all__ = ["Proposal", "propose_grids", "street_blocks", "polsby_popper"]
@@ -164,8 +164,6 @@ def _graph(tiles: list[Polygon], weight: np.ndarray, block: np.ndarray) -> TileG
 
 def _connect(graph: TileGraph) -> None:
     """Join separate pieces of the graph (a village in several parts) at their nearest tiles."""
-    from boundaries.regions import components
-
     pieces = components(graph, list(range(graph.size)))
     while len(pieces) > 1:
         main, other = pieces[0], pieces[1]

@@ -13,6 +13,7 @@ from gis_api.features.coverage import cli as coverage_cli
 from gis_api.features.demo import cli as demo_cli
 from gis_api.features.imports import cli as imports_cli
 from gis_api.features.incidents import cli as incidents_cli
+from gis_api.features.patrol import cli as patrol_cli
 from gis_api.features.planning import cli as planning_cli
 from gis_api.features.roads import cli as roads_cli
 
@@ -74,6 +75,7 @@ for feature_cli in (
     imports_cli,
     demo_cli,
     roads_cli,
+    patrol_cli,
     planning_cli,
     coverage_cli,
     incidents_cli,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import numpy as np
@@ -106,7 +107,5 @@ def validity_problem(geom: BaseGeometry) -> tuple[str, str] | None:
 
 def stable_key(prefix: str, geom: BaseGeometry) -> str:
     """A code derived from the geometry, the same on every import of the same feature."""
-    import hashlib
-
     digest = hashlib.sha1(shapely.to_wkb(shapely.set_precision(geom, 1e-7))).hexdigest()
     return f"{prefix}{digest[:16]}"

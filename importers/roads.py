@@ -23,12 +23,17 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyrosm
 import shapely
 from numpy.typing import NDArray
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from boundaries.errors import InvalidInput, Problem, ValidationFailed
 from boundaries.projection import length_m
 from importers import crs as crs_mod
+from importers.geometry import range_problem
+from importers.readers import read_source
 from importers.road_noding import node_lines
 from importers.road_tags import (
     ROAD_COLUMNS,
@@ -150,7 +155,6 @@ def check_network(network: str) -> str:
 
 
 def _read_pbf(path: Path, network: str) -> RoadLines:
-    import pyrosm
 
     try:
         osm = pyrosm.OSM(str(path))
@@ -184,8 +188,6 @@ def _read_pbf(path: Path, network: str) -> RoadLines:
 
 
 def _read_line_file(path: Path, *, crs: str | None, file_layer: str | None) -> RoadLines:
-    from importers.geometry import range_problem
-    from importers.readers import read_source
 
     source = read_source(path, layer=file_layer)
     source_crs = crs_mod.parse_crs_option(crs) if crs else source.crs
@@ -352,9 +354,6 @@ def _components(
     source: NDArray[np.int64], target: NDArray[np.int64], n: int, lengths: NDArray[np.float64]
 ) -> tuple[list[dict[str, float]], NDArray[np.int64]]:
     """Connected pieces (ignoring direction), numbered from the largest by length."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     graph = coo_matrix((np.ones(len(source)), (source, target)), shape=(n, n))
     count, labels = connected_components(graph, directed=False)
     edge_label = labels[source]

@@ -9,7 +9,11 @@ from typing import Annotated
 
 import typer
 
+from gis_api.core.auth import Principal
 from gis_api.core.cli import err, errors, session_factory
+from gis_api.core.db import transaction
+from gis_api.features.coverage import service
+from gis_api.features.coverage.relocation import attach_to_nearest
 
 coverage_app = typer.Typer(help="Camera coverage and blind spots.", no_args_is_help=True)
 
@@ -17,7 +21,6 @@ AreaArg = Annotated[str, typer.Argument(help="a 12-digit area code or a 15-digit
 
 
 def _principal():  # type: ignore[no-untyped-def]
-    from gis_api.core.auth import Principal
 
     return Principal(key_id=0, prefix="cli", role="admin", jurisdiction="")
 
@@ -30,8 +33,6 @@ def report(
     near_m: Annotated[float, typer.Option(help="key sites with no camera this close")] = 100.0,
 ) -> None:
     """Print the coverage report of AREA as JSON; a one-line summary goes to stderr."""
-    from gis_api.features.coverage import service
-
     with errors(), session_factory()() as session:
         body = service.report(
             session,
@@ -60,8 +61,6 @@ def blind_spots(
     include_offline: Annotated[bool, typer.Option(help="count offline cameras too")] = False,
 ) -> None:
     """Write the blind parts of each grid of AREA to a GeoJSON file (EPSG:4490 = WGS84)."""
-    from gis_api.features.coverage import service
-
     with errors(), session_factory()() as session:
         frame = service.blind_spots(
             session, area_code=area, principal=_principal(), include_offline=include_offline
@@ -80,9 +79,6 @@ def attach_sites(
     dry_run: Annotated[bool, typer.Option(help="list the changes, write nothing")] = False,
 ) -> None:
     """Attach each relocation site of AREA without its own committee to its nearest village."""
-    from gis_api.core.db import transaction
-    from gis_api.features.coverage.relocation import attach_to_nearest
-
     with errors(), transaction(session_factory()) as session:
         changes = attach_to_nearest(
             session, area_code=area, principal=_principal(), actor="cli", dry_run=dry_run

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from gis_api.features.demo.extras import incidents as incidents_extra
+from gis_api.features.demo.extras import roads as roads_extra
 from gis_api.features.demo.files import write_demo_files
 from gis_api.features.demo.synth import DemoCounty, synthesize_county
 from gis_api.features.imports.service import import_file
@@ -28,25 +30,10 @@ DemoExtra = Callable[[Session, DemoCounty, Path], str]
 
 
 def demo_extras() -> list[tuple[str, DemoExtra]]:
-    """Further demo data from other concerns (roads, incidents, …): every module of
-    ``gis_api.features.demo.extras`` with ``load(session, county, directory) -> summary``, in name order.
-    They run after the layers, in the same transaction.
+    """Further demo data from other concerns, loaded after the layers in the same transaction:
+    each ``load(session, county, directory) -> summary``.
     """
-    import importlib
-    import pkgutil
-
-    import gis_api.features.demo.extras as package
-
-    found = []
-    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if not module.name.startswith("_"):
-            found.append(
-                (
-                    module.name,
-                    importlib.import_module(f"gis_api.features.demo.extras.{module.name}").load,
-                )
-            )
-    return found
+    return [("incidents", incidents_extra.load), ("roads", roads_extra.load)]
 
 
 def import_demo(

@@ -8,11 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from gis_api.core.auth import Principal
 from gis_api.core.cli import err, errors, load_settings, out, session_factory
+from gis_api.features.incidents import queries
+from gis_api.features.incidents.figures import incident_figures
+from gis_api.features.incidents.queries import IncidentFilter
+from gis_api.features.incidents.service import get_incident
+from gis_api.features.incidents.workflow import STATUS_NAMES
 
 
 def _principal():  # type: ignore[no-untyped-def]
-    from gis_api.core.auth import Principal
 
     return Principal(key_id=0, prefix="cli", role="admin", jurisdiction="")
 
@@ -37,9 +42,6 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
     ) -> None:
         """Incidents, newest first, with their status and deadline."""
-        from gis_api.features.incidents import queries
-        from gis_api.features.incidents.workflow import STATUS_NAMES
-
         factory, _ = _factory()
         with errors(), factory() as session:
             flt = queries.IncidentFilter(
@@ -72,9 +74,6 @@ def register(app: typer.Typer) -> None:
     @group.command("show")
     def show(incident_id: Annotated[int, typer.Argument()]) -> None:
         """One incident and every step (who and when)."""
-        from gis_api.features.incidents import queries
-        from gis_api.features.incidents.service import get_incident
-
         factory, _ = _factory()
         with errors(), factory() as session:
             incident = get_incident(session, incident_id=incident_id, principal=_principal())
@@ -103,9 +102,6 @@ def register(app: typer.Typer) -> None:
         area: Annotated[str | None, typer.Option()] = None,
     ) -> None:
         """Counts, time to close and overdue share by area and period."""
-        from gis_api.features.incidents.figures import incident_figures
-        from gis_api.features.incidents.queries import IncidentFilter
-
         factory, settings = _factory()
         with errors(), factory() as session:
             rows = incident_figures(

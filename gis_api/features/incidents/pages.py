@@ -24,8 +24,7 @@ from gis_api.core.settings import Settings
 from gis_api.features.incidents import queries, service
 from gis_api.features.incidents.hotspots import hotspots
 from gis_api.features.overview.service import grids_frame, lazy_layers, load_areas, tile_source
-from gis_api.features.tiles.api import tile_service
-from gis_api.features.tiles.service import TileService
+from gis_api.features.tiles.service import TileService, tile_service
 from map_ui.assets import offline_html
 from map_ui.incidents import build_incident_map
 from map_ui.lazy import add_lazy_layer

@@ -23,7 +23,7 @@ from gis_api.core.pages import (
 from gis_api.core.settings import Settings
 from gis_api.features.ogc.collections import COLLECTIONS, load_frame
 from gis_api.features.tiles.layers import TILE_LAYERS
-from gis_api.features.tiles.service import TileService
+from gis_api.features.tiles.service import TileService, tile_url
 from gis_api.schema.models import AdminArea, Grid
 from map_ui.assets import offline_html
 from map_ui.lazy import LazyLayer, add_lazy_layer
@@ -76,8 +76,6 @@ def tile_source(
     tiles: TileService, layer: str, settings: Settings, *, count: int | None = None
 ) -> TileSource:
     """A map_ui tile source for one of our tile layers at its current version."""
-    from gis_api.features.tiles.api import tile_url
-
     return TileSource(
         url=tile_url(layer, tiles.version(layer), crs=display_crs(settings)),
         layer=layer,

@@ -15,8 +15,9 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from boundaries.errors import Conflict, InvalidInput, NotFound
+from boundaries.errors import InvalidInput, NotFound
 from gis_api.core.auth import Principal
+from gis_api.features.coverage import service as coverage
 from gis_api.features.lookup.points import check_range, to_storage
 from gis_api.features.patrol.hotspots import incident_hotspots
 from gis_api.features.patrol.models import BlindSpotsSpec, HotspotsSpec, PlaceSpec, StopSpec
@@ -108,15 +109,8 @@ def blind_spot_places(
     session: Session, spec: BlindSpotsSpec, *, principal: Principal
 ) -> list[Place]:
     """The blind spots of an area as stops, largest first (the coverage service finds them)."""
-    try:
-        from gis_api.features.coverage.service import blind_spots
-    except ImportError:
-        raise Conflict(
-            "camera coverage is not available in this installation, so blind spots cannot be "
-            "patrol stops"
-        ) from None
     principal.check_area(spec.area_code)
-    frame = blind_spots(
+    frame = coverage.blind_spots(
         session,
         area_code=spec.area_code,
         principal=principal,

@@ -1,10 +1,10 @@
 """Street patrols: walk every street of a grid (or the streets in an area's blind spots, or given
 road segments) at least once, from a point and back, with the repeated distance reported.
 
-The walk is a rural Chinese-postman route (``gis_api.features.patrol.postman``) on the walking network,
-or on the driving network walked both ways when no walking network is loaded. It is solved on
-the part of the network around the streets (their extent plus a margin), and on the whole
-network if that part does not join them.
+The walk is a rural Chinese-postman route (``gis_api.features.patrol.postman``) on the
+walking network, or on the driving network walked both ways when no walking network is
+loaded. It is solved on the part of the network around the streets (their extent plus a
+margin), and on the whole network if that part does not join them.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from boundaries.errors import Conflict, InvalidInput, NotFound
 from gis_api.core.auth import Principal
 from gis_api.features.lookup.points import crs_name
-from gis_api.features.patrol.models import StreetPatrolRequest
+from gis_api.features.patrol.models import BlindSpotsSpec, StreetPatrolRequest
 from gis_api.features.patrol.output import geojson
 from gis_api.features.patrol.postman import Walk, postman_walk
-from gis_api.features.patrol.stops import resolve_place
+from gis_api.features.patrol.stops import blind_spot_places, resolve_place
 from gis_api.features.roads.graph import RoutingGraph, load_graph
 from gis_api.schema.models import Grid
 
@@ -173,9 +173,6 @@ def _required_edges(
         area = shapely.from_wkb(bytes(wkb))
         selection, where = f"grid {code}", f"grid {code}"
     else:
-        from gis_api.features.patrol.models import BlindSpotsSpec
-        from gis_api.features.patrol.stops import blind_spot_places
-
         assert request.area_code is not None
         spots = blind_spot_places(
             session, BlindSpotsSpec(area_code=request.area_code, limit=200), principal=principal

@@ -12,11 +12,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from gis_api.core.auth import Principal
 from gis_api.core.cli import err, errors, load_settings, out, session_factory
+from gis_api.core.db import transaction
+from gis_api.features.planning.checks import validate_draft, validate_published
+from gis_api.features.planning.drafts import get_draft
+from gis_api.features.planning.export import area_frame, export_grids
+from gis_api.features.planning.history import area_versions
+from gis_api.features.planning.proposing import propose as make
+from gis_api.features.planning.publish import publish_draft, restore_version
 
 
 def _principal() -> Any:
-    from gis_api.core.auth import Principal
 
     return Principal(key_id=0, prefix="cli", role="admin", jurisdiction="")
 
@@ -26,8 +33,6 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="print the whole report as JSON")] = False,
 ) -> None:
     """Validate the published grids of an area; exits 1 when there are errors."""
-    from gis_api.features.planning.checks import validate_published
-
     settings = load_settings()
     with errors(), session_factory(settings)() as session:
         report = validate_published(session, settings, area_code=area, principal=_principal())
@@ -57,9 +62,6 @@ def propose(
     output: Annotated[Path | None, typer.Option("--out", help="write the grids as GeoJSON")] = None,
 ) -> None:
     """Propose grids for a village from its buildings."""
-    from gis_api.core.db import transaction
-    from gis_api.features.planning.proposing import propose as make
-
     settings = load_settings()
     with errors(), transaction(session_factory(settings)) as session:
         result = make(
@@ -96,8 +98,6 @@ def export(
     output: Annotated[Path | None, typer.Option("--out", help="file or directory")] = None,
 ) -> None:
     """Export an area's published grids (or a past version) with standard codes."""
-    from gis_api.features.planning.export import area_frame, export_grids
-
     with errors(), session_factory()() as session:
         frame = area_frame(session, area, version=version, principal=_principal())
         suffix = f"_v{version}" if version else ""
@@ -113,8 +113,6 @@ def export(
 
 def versions(village: Annotated[str, typer.Argument(help="the village or community code")]) -> None:
     """List the versions of a village's grids."""
-    from gis_api.features.planning.history import area_versions
-
     with errors(), session_factory()() as session:
         found = area_versions(session, village, _principal())["versions"]
     table = Table("version", "at", "action", "by", "grids", "households", "note")
@@ -137,9 +135,6 @@ def restore(
     note: Annotated[str | None, typer.Option(help="why (kept in the version list)")] = None,
 ) -> None:
     """Publish a past version of a village's grids again, as a new version."""
-    from gis_api.core.db import transaction
-    from gis_api.features.planning.publish import restore_version
-
     with errors(), transaction(session_factory()) as session:
         result = restore_version(
             session, village_code=village, version=version, principal=_principal(), note=note
@@ -158,11 +153,6 @@ def publish(
     note: Annotated[str | None, typer.Option(help="why (kept in the version list)")] = None,
 ) -> None:
     """Publish a draft (errors are never accepted)."""
-    from gis_api.core.db import transaction
-    from gis_api.features.planning.checks import validate_draft
-    from gis_api.features.planning.drafts import get_draft
-    from gis_api.features.planning.publish import publish_draft
-
     settings = load_settings()
     with errors(), transaction(session_factory(settings)) as session:
         ids = list(accept or [])

@@ -26,6 +26,7 @@ from gis_api.core.auth import Principal
 from gis_api.features.planning import store
 from gis_api.features.planning.drafts import draft_frame
 from gis_api.features.planning.features import CHINESE_NAMES, feature_collection
+from gis_api.features.planning.history import predicted_codes
 from gis_api.features.planning.versions import instant_of
 from gis_api.schema.models import Draft
 
@@ -163,8 +164,6 @@ def area_frame(
 
 def draft_export_frame(session: Session, draft: Draft) -> gpd.GeoDataFrame:
     """A draft's grids with the codes publishing would give them now."""
-    from gis_api.features.planning.history import predicted_codes
-
     frame = draft_frame(session, draft)
     frame = frame.assign(code=predicted_codes(session, draft, frame))
     return _with_village_names(session, draft.area_code, frame)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -20,33 +20,13 @@ from boundaries.errors import BadParameter
 from gis_api.core.deps import Reader, authorize
 from gis_api.features.tiles.layers import TILE_LAYERS, get_layer
 from gis_api.features.tiles.render import MAX_ZOOM, check_tile, render_tile
-from gis_api.features.tiles.service import TileService
+from gis_api.features.tiles.service import TileService, tile_service, tile_url
 
 router = APIRouter(tags=["tiles"])
 
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 IMMUTABLE = "private, max-age=86400, immutable"
 REVALIDATE = "private, no-cache"
-
-
-def tile_service(app: FastAPI) -> TileService:
-    """The app's tile service (made on first use if the lifespan did not make it)."""
-    tiles: TileService | None = getattr(app.state, "tiles", None)
-    if tiles is None:
-        settings = app.state.settings
-        tiles = TileService(
-            app.state.session_factory,
-            max_bytes=settings.tile_cache_mb * 1024 * 1024,
-            ttl=settings.tile_version_seconds,
-        )
-        app.state.tiles = tiles
-    return tiles
-
-
-def tile_url(layer: str, version: int, *, crs: str = "wgs84") -> str:
-    """The URL template of a layer's tiles at a version, for a Leaflet layer."""
-    url = f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf?v={version}"
-    return url + "&crs=gcj02" if crs == "gcj02" else url
 
 
 async def _version(tiles: TileService, layer: str) -> int:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -93,3 +94,23 @@ class TileService:
     def cached_bytes(self) -> int:
         """Bytes the cache holds now."""
         return self._bytes
+
+
+def tile_service(app: FastAPI) -> TileService:
+    """The app's tile service (made on first use if the lifespan did not make it)."""
+    tiles: TileService | None = getattr(app.state, "tiles", None)
+    if tiles is None:
+        settings = app.state.settings
+        tiles = TileService(
+            app.state.session_factory,
+            max_bytes=settings.tile_cache_mb * 1024 * 1024,
+            ttl=settings.tile_version_seconds,
+        )
+        app.state.tiles = tiles
+    return tiles
+
+
+def tile_url(layer: str, version: int, *, crs: str = "wgs84") -> str:
+    """The URL template of a layer's tiles at a version, for a Leaflet layer."""
+    url = f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.pbf?v={version}"
+    return url + "&crs=gcj02" if crs == "gcj02" else url

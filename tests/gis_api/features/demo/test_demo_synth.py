@@ -16,7 +16,9 @@ from gis_api.features.demo.synth import synthesize_county
 SCALE = 0.25
 SEED = 7
 METRIC = 4544
-CSV_PATH = Path(__file__).parents[4] / "gis_api" / "features" / "demo" / "data" / "510116_divisions.csv"
+CSV_PATH = (
+    Path(__file__).parents[4] / "gis_api" / "features" / "demo" / "data" / "510116_divisions.csv"
+)
 STANDARD = {"社区": (200, 500), "村": (100, 300)}
 
 
