@@ -3,7 +3,7 @@
 #   make demo    setup, load the demo county (双流区), print the URLs and an admin key, serve
 #   make test    setup (with Chromium), then the whole suite against a real PostGIS
 #   make bench   setup (with wrk), then the benchmarks; results go to docs/benchmarks.md by hand
-#   make lint    ruff and mypy
+#   make lint    ruff, mypy and import-linter (.importlinter)
 
 SHELL := /bin/bash
 VENV := .venv
@@ -46,6 +46,7 @@ lint:
 	$(VENV)/bin/ruff check boundaries importers gis_api map_ui migrations tests benchmarks
 	$(VENV)/bin/ruff format --check boundaries importers gis_api map_ui migrations tests benchmarks
 	$(VENV)/bin/mypy
+	PYTHONPATH=. $(VENV)/bin/lint-imports
 
 format:
 	$(VENV)/bin/ruff format boundaries importers gis_api map_ui migrations tests benchmarks
