@@ -135,11 +135,10 @@ def _refused(orig: Any, state: str) -> e.GridmapError:
     diag = getattr(orig, "diag", None)
     match = _TRIGGER_FUNCTION.search(getattr(diag, "context", None) or "")
     function = match.group(1) if match else None
-    table = getattr(diag, "table_name", None)
     meaning = TRIGGER_MEANING.get(function or "")
     if meaning is None:
         meaning = "the database refused the change: it breaks a rule of the stored data"
-    details = {"sqlstate": state, "rule": function, "table": table}
+    details = {"sqlstate": state, "rule": function}
     return e.Conflict(meaning, details=details)
 
 
