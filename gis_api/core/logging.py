@@ -37,7 +37,12 @@ log = logging.getLogger("gridmap.requests")
 
 HEADER = b"x-request-id"
 _VALID_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
-_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_RECORD_FIELDS = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn's message with terminal colours
+}
 
 
 _factory_installed = False
