@@ -8,11 +8,11 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 import migrations
+from gis_api.core.migrate import COMPARE_OPTIONS
 from gis_api.schema import models
 from gis_api.schema.models import Base
 
@@ -25,6 +25,7 @@ def test_env_imports_every_table_from_the_models():
         node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     }
     assert "gis_api.schema.models" in imported
+    assert "COMPARE_OPTIONS" in ENV.read_text("utf-8")
     # every table module's tables are on the metadata env.py compares with
     tables = {cls.__table__.name for cls in vars(models).values() if hasattr(cls, "__table__")}
     assert tables == set(Base.metadata.tables), set(Base.metadata.tables) ^ tables
@@ -36,11 +37,7 @@ def test_autogenerate_finds_nothing_on_a_freshly_migrated_database(db_url):
     with engine.connect() as conn:
         context = MigrationContext.configure(
             conn,
-            opts={
-                "target_metadata": Base.metadata,
-                "compare_type": True,
-                "include_object": alembic_helpers.include_object,  # as in migrations/env.py
-            },
+            opts={"target_metadata": Base.metadata, **COMPARE_OPTIONS},  # as env.py has them
         )
         diff = compare_metadata(context, Base.metadata)
     engine.dispose()
