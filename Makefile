@@ -4,6 +4,8 @@
 #   make test    setup (with Chromium), then the whole suite against a real PostGIS
 #   make bench   setup (with wrk), then the benchmarks; results go to docs/benchmarks.md by hand
 #   make lint    ruff, mypy and import-linter (.importlinter)
+#   make lock    re-resolve requirements/*.lock (pinned, from pyproject.toml) and map_ui's npm lock;
+#                make lock LOCK_ARGS=--upgrade moves every pin to the newest release allowed
 
 SHELL := /bin/bash
 VENV := .venv
@@ -15,7 +17,9 @@ WORKERS ?= 1
 PYTEST_ARGS ?=
 export GRIDMAP_DATABASE_URL ?= postgresql+psycopg2://gridmap:gridmap@localhost:5432/gridmap
 
-.PHONY: setup demo test bench lint format
+LOCK_ARGS ?=
+
+.PHONY: setup demo test bench lint format lock
 
 setup:
 	scripts/setup.sh
@@ -50,3 +54,10 @@ lint:
 
 format:
 	$(VENV)/bin/ruff format boundaries importers gis_api map_ui migrations tests benchmarks
+
+lock: setup
+	$(VENV)/bin/uv pip compile pyproject.toml --universal --quiet $(LOCK_ARGS) \
+		--extra dev -o requirements/dev.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --universal --quiet $(LOCK_ARGS) \
+		--extra dev --extra bench -o requirements/bench.lock
+	npm install --package-lock-only --prefix map_ui --no-audit --no-fund --loglevel=error

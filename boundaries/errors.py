@@ -12,12 +12,19 @@ from typing import Any
 
 
 class GridmapError(Exception):
-    """Base of every error gridmap raises on purpose."""
+    """Base of every error gridmap raises on purpose.
 
-    def __init__(self, message: str, *, details: Any = None) -> None:
+    ``retry_after`` (seconds) marks a passing fault: the same request may well succeed if sent
+    again after that long (the API sends it as a ``Retry-After`` header).
+    """
+
+    def __init__(
+        self, message: str, *, details: Any = None, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
+        self.retry_after = retry_after
 
 
 class InvalidInput(GridmapError):
@@ -56,6 +63,15 @@ class DuplicateCode(Conflict):
     """A code that must be unique is already taken."""
 
 
+class RetryLater(Conflict):
+    """A clash with another writer at the same moment (a deadlock, a lock held too long, a
+    serialization failure): nothing was written, and the same request may be sent again.
+    """
+
+    def __init__(self, message: str, *, details: Any = None, retry_after: int = 1) -> None:
+        super().__init__(message, details=details, retry_after=retry_after)
+
+
 class TooLarge(GridmapError):
     """A request above a stated limit."""
 
@@ -69,7 +85,9 @@ class PermissionDenied(GridmapError):
 
 
 class ServiceUnavailable(GridmapError):
-    """A part the request needs is not ready (no road network loaded, index not loaded)."""
+    """A part the request needs is not ready (no road network loaded, index not loaded, the
+    database out of reach).
+    """
 
 
 @dataclass(frozen=True)

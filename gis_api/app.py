@@ -17,6 +17,7 @@ from gis_api.core.auth import KeyVerifier
 from gis_api.core.db import make_engine, make_session_factory
 from gis_api.core.errors import install_error_handlers
 from gis_api.core.listener import ChangeListener
+from gis_api.core.logging import RequestContext
 from gis_api.core.settings import Settings
 from gis_api.core.static import mount_static
 from gis_api.features.access import pages as access_pages
@@ -120,6 +121,7 @@ def create_app(
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(RequestContext, access_log=settings.access_log)
     _include_routers(app)
     return app
 

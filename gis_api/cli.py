@@ -8,6 +8,7 @@ import typer
 
 from gis_api.core import migrate
 from gis_api.core.cli import err, errors, load_settings
+from gis_api.core.logging import logging_config
 from gis_api.features.access import cli as access_cli
 from gis_api.features.coverage import cli as coverage_cli
 from gis_api.features.demo import cli as demo_cli
@@ -53,19 +54,28 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    log_level: Annotated[
+        str | None, typer.Option(help="log level (default: GRIDMAP_LOG_LEVEL, info)")
+    ] = None,
 ) -> None:
-    """Run the service (uvicorn). Each worker loads the lookup index and listens for changes."""
+    """Run the service (uvicorn). Each worker loads the lookup index and listens for changes.
+
+    Logs are JSON lines on stderr with the request id; the access log is the app's own
+    (``GRIDMAP_ACCESS_LOG``, on by default), so uvicorn's, which cannot know the request id,
+    stays off.
+    """
     import uvicorn
 
-    load_settings()  # fail early on bad configuration
+    settings = load_settings()  # fail early on bad configuration
+    level = log_level or settings.log_level
     uvicorn.run(
         "gis_api.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level=log_level,
+        log_level=level,
+        log_config=logging_config(level),
         access_log=False,
     )
 

@@ -6,6 +6,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
+from gis_api.core.migrate import COMPARE_OPTIONS
 from gis_api.core.settings import Settings
 from gis_api.schema.models import Base
 
@@ -20,10 +21,9 @@ def _url() -> str:
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
-        compare_type=True,
-        include_object=alembic_helpers.include_object,
         process_revision_directives=alembic_helpers.writer,
         render_item=alembic_helpers.render_item,
+        **COMPARE_OPTIONS,
         **kwargs,
     )
 

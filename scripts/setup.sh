@@ -95,13 +95,17 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv"
   "$PYTHON" -m venv .venv
 fi
-extras=dev
-[ "$want_bench" = 1 ] && extras=dev,bench
-stamp=".venv/.gridmap-installed-$extras"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  say "installing gridmap[$extras] into .venv"
+# Pinned versions from the lock (make lock writes it from pyproject.toml), then gridmap itself
+# without dependencies: every machine runs what the tests ran. Re-installed when the lock or
+# pyproject.toml is newer than the stamp.
+lock=requirements/dev.lock
+[ "$want_bench" = 1 ] && lock=requirements/bench.lock
+stamp=".venv/.gridmap-installed-$(basename "$lock" .lock)"
+if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  say "installing $lock and gridmap into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[$extras]"
+  .venv/bin/python -m pip install -q -r "$lock"
+  .venv/bin/python -m pip install -q --no-deps -e .
   touch "$stamp"
 fi
 

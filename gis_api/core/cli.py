@@ -10,14 +10,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg2
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from boundaries.errors import GridmapError, ValidationFailed
 from gis_api.core.db import make_engine, make_session_factory
+from gis_api.core.db_errors import translate
 from gis_api.core.settings import Settings
 
 err = Console(stderr=True)
@@ -28,9 +31,19 @@ MAX_PROBLEMS_SHOWN = 200
 
 @contextmanager
 def errors() -> Iterator[None]:
-    """Print a domain error as a clear message (and its problems), exit 1; no traceback."""
+    """Print a domain error as a clear message (and its problems), exit 1; no traceback.
+
+    A database error is translated first (``gis_api.core.db_errors``); one that means nothing
+    known (a bug) is raised with its traceback.
+    """
     try:
-        yield
+        try:
+            yield
+        except (SQLAlchemyError, psycopg2.Error) as exc:
+            domain = translate(exc)
+            if domain is None:
+                raise
+            raise domain from exc
     except ValidationFailed as exc:
         err.print(f"[bold red]error:[/] {exc.summary}")
         for problem in exc.problems[:MAX_PROBLEMS_SHOWN]:

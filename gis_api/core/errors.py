@@ -1,7 +1,10 @@
 """One status map for the domain's errors, and the handlers that use it.
 
 A client gets ``{"error": <kind>, "message": <what was wrong and where>, "details": ...}`` and
-never a stack trace. Only 5xx are logged with a trace.
+never a stack trace. Every 5xx is logged with its trace. A database error is translated once,
+by ``gis_api.core.db_errors``, into the domain error it means; a passing fault (a deadlock, a
+database out of reach) is answered 409 or 503 with a ``Retry-After`` header. An error nobody
+expected is answered 500 by the request middleware (``gis_api.core.logging``), which logs it.
 """
 
 from __future__ import annotations
@@ -9,12 +12,15 @@ from __future__ import annotations
 import logging
 
 import orjson
+import psycopg2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from boundaries import errors as e
+from gis_api.core.db_errors import translate
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +66,47 @@ def status_for(exc: e.GridmapError) -> int:
     return 500
 
 
+INTERNAL_MESSAGE = "internal error; it has been logged"
+
+
 def error_response(
-    status: int, message: str, *, details: object = None, kind: str | None = None
+    status: int,
+    message: str,
+    *,
+    details: object = None,
+    kind: str | None = None,
+    retry_after: int | None = None,
 ) -> Response:
     """The JSON body every error has."""
     body: dict[str, object] = {"error": kind or KIND.get(status, "error"), "message": message}
     if details is not None:
         body["details"] = details
-    headers = {"WWW-Authenticate": 'Bearer realm="gridmap"'} if status == 401 else None
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="gridmap"'
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return Response(
         orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
     )
+
+
+def domain_response(
+    request: Request, exc: e.GridmapError, *, cause: BaseException | None = None
+) -> Response:
+    """The answer to a domain error; a 5xx is logged with its trace (the cause's, if any)."""
+    status = status_for(exc)
+    if status >= 500:
+        log.error(
+            "%s %s failed: %s",
+            request.method,
+            request.url.path,
+            exc.message,
+            exc_info=cause or exc,
+        )
+        if status == 500:
+            return error_response(status, INTERNAL_MESSAGE)
+    return error_response(status, exc.message, details=exc.details, retry_after=exc.retry_after)
 
 
 def _location(loc: tuple[object, ...]) -> str:
@@ -84,11 +120,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(e.GridmapError)
     async def _domain(request: Request, exc: e.GridmapError) -> Response:
-        status = status_for(exc)
-        if status >= 500:
+        return domain_response(request, exc)
+
+    async def _database(request: Request, exc: Exception) -> Response:
+        domain = translate(exc)
+        if domain is None:
             log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-            return error_response(status, "internal error; it has been logged")
-        return error_response(status, exc.message, details=exc.details)
+            return error_response(500, INTERNAL_MESSAGE)
+        return domain_response(request, domain, cause=exc)
+
+    app.add_exception_handler(SQLAlchemyError, _database)
+    app.add_exception_handler(psycopg2.Error, _database)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -107,8 +149,3 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
         return error_response(exc.status_code, message)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return error_response(500, "internal error; it has been logged")

@@ -6,9 +6,17 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from geoalchemy2 import alembic_helpers
 from sqlalchemy.engine import Connection
 
 import migrations
+
+COMPARE_OPTIONS: dict[str, object] = {
+    "compare_type": True,
+    "include_object": alembic_helpers.include_object,
+}
+"""How autogenerate compares the models with a database: ``migrations/env.py`` and the test
+that expects no differences both use these."""
 
 
 def alembic_config(database_url: str | None = None) -> Config:

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     """Signs the map pages' session cookies. Must be changed outside development."""
 
+    access_log: bool = True
+    """Write a log line per request (``gridmap.access``: method, path, status, ms, request id)."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """The level of the service's log (JSON lines on stderr, see ``gis_api.core.logging``)."""
+
     lookup_backend: Literal["memory", "postgis"] = "memory"
     """``memory`` answers lookups from the in-memory index; ``postgis`` queries the database per
     request (kept for the benchmark that compares the two)."""

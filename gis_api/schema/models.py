@@ -45,6 +45,7 @@ from gis_api.schema.tables import (
     Grid,
     KeySite,
     RelocationSite,
+    TileLayer,
 )
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "PlanningRules",
     "ROLES",
     "RelocationSite",
+    "TileLayer",
     "RoadEdge",
     "RoadNetwork",
     "RoadVertex",

@@ -251,3 +251,16 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(Text)
     area_code: Mapped[str | None] = mapped_column(String(12))
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+
+
+class TileLayer(Base):
+    """The version of one vector-tile layer, bumped by a statement trigger on the tables the
+    layer is drawn from (migration 0004); workers compare it to know their cached tiles are
+    stale.
+    """
+
+    __tablename__ = "tile_layers"
+
+    layer: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, server_default="1")
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
