@@ -38,6 +38,9 @@ SERVED = (KEY, PARENT, DETAIL, PLACE, TIME, VERSION)
 
 SHAPEFILE_NAME_BYTES = 10
 
+PRECISION = 8
+"""Decimal digits of served coordinates unless a layer says otherwise (1e-8 degrees: ~1 mm)."""
+
 
 class Caller(Protocol):
     """Whoever asks: a principal that may or may not see personal data."""
@@ -60,7 +63,8 @@ class Field:
     short: str | None = None
     """Shapefile field name (at most 10 bytes); the name itself when it fits."""
     short_label: str | None = None
-    """Chinese Shapefile field name (at most 10 bytes in UTF-8: three characters)."""
+    """Chinese Shapefile field name (at most 10 bytes in UTF-8: three characters); the label
+    when it fits."""
     answer: str | None = None
     """Where the field sits in the lookup/incident JSON answers; None: not there."""
     # What the importer needs (passed down to ``importers`` as its FieldSpec).
@@ -84,8 +88,11 @@ class Field:
 
     @property
     def shapefile_label(self) -> str:
-        """The Chinese Shapefile field name."""
-        return self.short_label or self.shapefile_name
+        """The Chinese Shapefile field name: ``short_label``, else the label if it fits."""
+        if self.short_label:
+            return self.short_label
+        fits = len(self.label.encode("utf-8")) <= SHAPEFILE_NAME_BYTES
+        return self.label if fits else self.shapefile_name
 
 
 @dataclass(frozen=True)
@@ -102,8 +109,8 @@ class Layer:
     geometry: str
     """polygon, point or point_or_polygon."""
     fields: tuple[Field, ...]
-    precision: int = 8
-    """Decimal digits of the coordinates served (8: 1e-8 degrees, about a millimetre)."""
+    precision: int = PRECISION
+    """Decimal digits of the coordinates served (snap-rounded, see ``schema.geojson``)."""
     versioned: bool = False
     key_prefix: str | None = None
     """Importer: a missing key is derived from the geometry (``prefix + hash``)."""
@@ -157,6 +164,11 @@ class Layer:
     def personal_fields(self) -> tuple[str, ...]:
         """The fields only callers allowed personal data see."""
         return tuple(f.name for f in self.fields if f.personal)
+
+    @property
+    def answered(self) -> tuple[str, ...]:
+        """The fields that have a place in the JSON answers (all of them, personal too)."""
+        return tuple(f.name for f in self.fields if f.answer is not None)
 
     def labels(self) -> dict[str, str]:
         """Field name → Chinese label."""

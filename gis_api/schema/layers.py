@@ -13,13 +13,9 @@ personal field: code asks :meth:`Layer.select` which fields a caller may see.
 
 from __future__ import annotations
 
-from importers import values as v
-from importers.layers import LayerSpec
-
 from gis_api.schema.fields import (
     AUDIT,
     DERIVED,
-    DETAIL,
     KEY,
     PARENT,
     PLACE,
@@ -28,6 +24,8 @@ from gis_api.schema.fields import (
     Field,
     Layer,
 )
+from importers import values as v
+from importers.layers import LayerSpec
 
 TEXT, INTEGER, NUMBER, TIMESTAMP, TEXT_LIST = (
     "text",

@@ -22,8 +22,8 @@ router = APIRouter(prefix="/v1", tags=["imports"])
 @router.post(
     "/imports/{layer}",
     summary="Import a layer file (planner, admin)",
-    description=f"Layers: {', '.join(IMPORT_LAYERS)}. Formats: GeoJSON, GeoPackage, Shapefile (.zip), "
-    "KML, CSV/XLSX with lon/lat. All-or-nothing; re-importing the same file changes nothing.",
+    description=f"Layers: {', '.join(IMPORT_LAYERS)}. Formats: GeoJSON, GeoPackage, "
+    "Shapefile (.zip), KML, CSV/XLSX with lon/lat. All-or-nothing; re-importing the same file changes nothing.",
 )
 async def import_layer(
     layer: str,

@@ -24,10 +24,10 @@ from boundaries.errors import PermissionDenied
 from gis_api.core.audit import record
 from gis_api.core.db import ewkb
 from gis_api.features.roads.store import import_roads
-from gis_api.schema.imports import ImportResult
-from gis_api.schema.models import SRID, AdminArea, Building, Camera, Grid, KeySite, RelocationSite
 from gis_api.schema.fields import DETAIL, PARENT
+from gis_api.schema.imports import ImportResult
 from gis_api.schema.layers import GRIDS, IMPORT_LAYERS
+from gis_api.schema.models import SRID, AdminArea, Building, Camera, Grid, KeySite, RelocationSite
 from importers import Context, PreparedLayer, layer_spec, prepare
 
 TABLES: dict[str, Any] = {
