@@ -134,9 +134,9 @@ def diff_versions(
     ``added``/``removed``: codes in only one of the two. ``reshaped``: codes in both whose
     geometry differs, with the areas before and after and the area that changed hands (the
     symmetric difference) in m². ``changed``: same geometry, other attributes differ (those of
-    ``attributes`` present in both; the caller says which a grid has). ``moves``: for each pair of grids, the buildings and
-    households whose grid (by containment) differs between the two versions; ``None`` stands
-    for "in no grid".
+    ``attributes`` present in both; the caller says which a grid has). ``moves``: for each
+    pair of grids, the buildings and households whose grid (by containment) differs between
+    the two versions; ``None`` stands for "in no grid".
     """
     out = VersionDiff()
     b_codes = [str(c) for c in before["code"]]

@@ -23,7 +23,8 @@ router = APIRouter(prefix="/v1", tags=["imports"])
     "/imports/{layer}",
     summary="Import a layer file (planner, admin)",
     description=f"Layers: {', '.join(IMPORT_LAYERS)}. Formats: GeoJSON, GeoPackage, "
-    "Shapefile (.zip), KML, CSV/XLSX with lon/lat. All-or-nothing; re-importing the same file changes nothing.",
+    "Shapefile (.zip), KML, CSV/XLSX with lon/lat. All-or-nothing; re-importing the same file "
+    "changes nothing.",
 )
 async def import_layer(
     layer: str,

@@ -48,6 +48,11 @@ class GridRecord:
     village_code: str
     values: dict[str, object]
 
+    @property
+    def name(self) -> str:
+        """The grid's name (the batch answer's name column)."""
+        return str(self.values["name"])
+
     def as_dict(self, *, personal: bool) -> dict[str, object]:
         """The JSON form; personal fields only when ``personal``."""
         return GRIDS.answer(self.values, personal=personal)

@@ -179,9 +179,7 @@ def _feature(collection: Collection, row: Any, props: tuple[str, ...]) -> dict[s
     for p in props:
         value = getattr(row, p)
         properties[p] = value.isoformat() if isinstance(value, datetime) else value
-    return feature(
-        orjson.Fragment(row.geojson), properties, id=feature_id(collection, row)
-    )
+    return feature(orjson.Fragment(row.geojson), properties, id=feature_id(collection, row))
 
 
 def query_items(
