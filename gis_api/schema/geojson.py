@@ -138,13 +138,15 @@ def feature_collection(
     id_column: str | None = None,
     layer: Layer | None = None,
     precision: int | None = None,
-    **members: Any,
+    members: dict[str, Any] | None = None,
+    **more: Any,
 ) -> dict[str, Any]:
     """A FeatureCollection (as a dict, valid against :data:`GeoJSONFeatureCollection`).
 
     ``features`` is a GeoDataFrame (then ``properties`` names the columns kept, and
     coordinates are snap-rounded to the layer's precision) or Features built already.
-    ``members`` are added to the collection (``name``, ``properties``, …).
+    ``members`` and keyword arguments are added to the collection (``name``, ``links``, …;
+    a collection's own ``properties`` go in ``members``, the keyword names columns).
     """
     if isinstance(features, gpd.GeoDataFrame):
         if properties is None:
@@ -158,7 +160,7 @@ def feature_collection(
         )
     else:
         items = list(features)
-    return {"type": "FeatureCollection", **members, "features": items}
+    return {"type": "FeatureCollection", **(members or {}), **more, "features": items}
 
 
 def served_geometry(column: Any, layer: Layer) -> ColumnElement[Any]:

@@ -59,7 +59,7 @@ def hotspots(
         "unit": "incidents per km²",
     }
     if not rows:
-        return feature_collection([], properties=meta)
+        return feature_collection([], members={"properties": meta})
     lonlat = np.array(rows, dtype=np.float64)
     points = gpd.GeoSeries(shapely.points(lonlat), crs=4490)
     metric, epsg = projection.to_metric(points)
@@ -89,4 +89,4 @@ def hotspots(
             )
         )
     meta.update(epsg=epsg, max_density=round(top, 3), peaks=len(rank))
-    return feature_collection(features, properties=meta)
+    return feature_collection(features, members={"properties": meta})
