@@ -33,6 +33,7 @@ import shapely
 from sqlalchemy import text
 
 from benchmarks.common import database, make_key, save, serve, session, workdir, wrk
+from gis_api.schema.layers import IMPORT_LAYERS
 
 WEST, SOUTH = 101.0, 27.5
 WIDTH_DEG, HEIGHT_DEG = 6.0, 5.0
@@ -190,17 +191,7 @@ def load_province(url: str, n_grids: int) -> dict[str, object]:
     _copy(
         url,
         "grids",
-        [
-            "code",
-            "name",
-            "kind",
-            "village_code",
-            "households",
-            "population",
-            "leader_name",
-            "leader_phone",
-            "geom",
-        ],
+        [*IMPORT_LAYERS["grids"].field_names, "geom"],
         data["grids"],
     )
     with session(url) as s:

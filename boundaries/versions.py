@@ -122,22 +122,21 @@ class VersionDiff:
         }
 
 
-ATTRIBUTES = ("name", "kind", "leader_name", "leader_phone", "population", "households")
-
-
 def diff_versions(
     before: gpd.GeoDataFrame,
     after: gpd.GeoDataFrame,
     buildings: gpd.GeoDataFrame | None = None,
+    *,
+    attributes: Sequence[str] = (),
 ) -> VersionDiff:
     """Compare two sets of grids keyed by ``code`` (EPSG:4490).
 
     ``added``/``removed``: codes in only one of the two. ``reshaped``: codes in both whose
     geometry differs, with the areas before and after and the area that changed hands (the
     symmetric difference) in m². ``changed``: same geometry, other attributes differ (those of
-    :data:`ATTRIBUTES` present in both). ``moves``: for each pair of grids, the buildings and
-    households whose grid (by containment) differs between the two versions; ``None`` stands
-    for "in no grid".
+    ``attributes`` present in both; the caller says which a grid has). ``moves``: for each
+    pair of grids, the buildings and households whose grid (by containment) differs between
+    the two versions; ``None`` stands for "in no grid".
     """
     out = VersionDiff()
     b_codes = [str(c) for c in before["code"]]
@@ -147,7 +146,7 @@ def diff_versions(
     out.added = sorted(set(a_codes) - set(b_codes))
     out.removed = sorted(set(b_codes) - set(a_codes))
     both = sorted(set(a_codes) & set(b_codes))
-    columns = [c for c in ATTRIBUTES if c in before.columns and c in after.columns]
+    columns = [c for c in attributes if c in before.columns and c in after.columns]
     reshaped: list[tuple[str, BaseGeometry, BaseGeometry]] = []
     for code in both:
         g0 = before.geometry.iloc[b_pos[code]]

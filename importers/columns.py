@@ -1,4 +1,7 @@
-"""Column names a file may use, in Chinese or English, for each canonical field.
+"""Column names a file may use, in Chinese or English, for the canonical fields.
+
+Names shared by fields of many layers are here; names of one layer's field come with that
+field's ``FieldSpec.aliases`` (declared in ``gis_api.schema.layers``).
 
 The table is the documentation too: ``docs/importing.md`` is generated from it
 (``gridmap import --columns``) and a test keeps the two in step.
@@ -28,15 +31,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "households": ("households", "hh", "户数", "住户数", "户"),
     "population": ("population", "pop", "人口", "人数", "常住人口"),
     "leader_name": ("leader_name", "leader", "网格员", "网格长", "网格员姓名", "负责人"),
-    "leader_phone": (
-        "leader_phone",
-        "phone",
-        "网格员电话",
-        "联系电话",
-        "电话",
-        "手机",
-        "手机号",
-    ),
     "address": ("address", "addr", "地址", "门牌地址"),
     "id": ("id", "camera_id", "device_id", "gb_id", "设备编码", "国标编码", "设备编号"),
     "category": ("category", "class", "类别", "建设类别", "分类"),
@@ -72,14 +66,10 @@ def normalise(name: object) -> str:
     return re.sub(r"[\s_\-]+", "", text)
 
 
-_LOOKUP: dict[str, str] = {}
-for _field, _names in ALIASES.items():
-    for _name in _names:
-        _LOOKUP.setdefault(normalise(_name), _field)
-
-
-def map_columns(columns: list[str], wanted: set[str]) -> tuple[dict[str, str], list[str]]:
-    """Map the file's columns to canonical fields among ``wanted``.
+def map_columns(
+    columns: list[str], wanted: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, str], list[str]]:
+    """Map the file's columns to canonical fields among ``wanted`` (field → accepted names).
 
     Returns ``{source column: canonical field}`` and the list of columns that were ignored.
     A canonical name wins over an alias when a file has both (``id`` and ``设备编码``).
@@ -91,8 +81,12 @@ def map_columns(columns: list[str], wanted: set[str]) -> tuple[dict[str, str], l
     ordered = sorted(
         columns, key=lambda c: 0 if normalise(c) in {normalise(w) for w in wanted} else 1
     )
+    lookup: dict[str, str] = {}
+    for name, names in wanted.items():
+        for alias in names:
+            lookup.setdefault(normalise(alias), name)
     for column in ordered:
-        field = _LOOKUP.get(normalise(column))
+        field = lookup.get(normalise(column))
         if field is None or field not in wanted or field in taken:
             ignored.append(column)
             continue

@@ -1,9 +1,14 @@
-"""Render docs/importing.md from the layer specs and the column names (run as a module)."""
+"""Render docs/importing.md from the layer specs and the column names.
+
+The specs are handed in (they are declared in ``gis_api.schema.layers``); write the file with
+``python -m gis_api.schema.layers > docs/importing.md``.
+"""
 
 from __future__ import annotations
 
-from importers.columns import ALIASES
-from importers.layers import LAYERS
+from collections.abc import Mapping
+
+from importers.layers import LayerSpec
 from importers.values import KEY_SITE_KINDS
 
 HEADER = """# Importing layers
@@ -32,10 +37,10 @@ listed in the report).
 """
 
 
-def render() -> str:
+def render(layers: Mapping[str, LayerSpec]) -> str:
     """The whole document."""
     parts = [HEADER]
-    for spec in LAYERS.values():
+    for spec in layers.values():
         parts.append(f"\n## `{spec.name}` — {spec.title}\n")
         geometry = {
             "polygon": "Polygon or MultiPolygon (stored as MultiPolygon)",
@@ -45,7 +50,7 @@ def render() -> str:
         parts.append(f"Geometry: {geometry}. Key: `{spec.key}`.\n")
         parts.append("| field | required | accepted column names | notes |\n|---|---|---|---|")
         for f in spec.fields:
-            names = ", ".join(f"`{n}`" for n in ALIASES.get(f.name, (f.name,)))
+            names = ", ".join(f"`{n}`" for n in f.column_names)
             if f.name == spec.key and spec.key == "code":
                 names += ", `id`"
             parts.append(f"| `{f.name}` | {'yes' if f.required else ''} | {names} | {f.note} |")
@@ -54,7 +59,3 @@ def render() -> str:
     for kind, spellings in KEY_SITE_KINDS.items():
         parts.append(f"| `{kind}` | {', '.join(spellings)} |")
     return "\n".join(parts) + "\n"
-
-
-if __name__ == "__main__":
-    print(render(), end="")

@@ -7,6 +7,7 @@ administrative areas, to check parents and villages), which the caller passes as
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,8 @@ from boundaries.errors import InvalidInput, Problem, ValidationFailed
 from importers import checks
 from importers import crs as crs_mod
 from importers import geometry as geo
-from importers.columns import ALIASES, map_columns
-from importers.layers import KEY_FALLBACK, LAYERS, LayerSpec
+from importers.columns import map_columns
+from importers.layers import KEY_FALLBACK, LayerSpec
 from importers.readers import SourceTable, read_source
 from importers.values import blank
 
@@ -56,16 +57,16 @@ class PreparedLayer:
         return len(self.frame)
 
 
-def layer_spec(layer: str) -> LayerSpec:
-    """The spec of a layer name, or ``InvalidInput`` listing the layers."""
-    spec = LAYERS.get(layer.replace("_", "-"))
+def layer_spec(layer: str, layers: Mapping[str, LayerSpec]) -> LayerSpec:
+    """The spec of a layer name among ``layers``, or ``InvalidInput`` listing them."""
+    spec = layers.get(layer.replace("_", "-"))
     if spec is None:
-        raise InvalidInput(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
+        raise InvalidInput(f"unknown layer {layer!r}; layers are {', '.join(layers)}")
     return spec
 
 
 def prepare(
-    layer: str,
+    spec: LayerSpec,
     path: str | Path,
     *,
     crs: str | None = None,
@@ -75,7 +76,6 @@ def prepare(
     """Read, map, parse, convert and check a layer file. ``ValidationFailed`` lists every
     problem (file, row, field, reason); nothing is returned half-checked.
     """
-    spec = layer_spec(layer)
     context = context or Context()
     source = read_source(path, layer=file_layer)
     problems: list[Problem] = list(source.problems)
@@ -97,7 +97,7 @@ def prepare(
     mapping, ignored = _mapping(spec, source)
     for f in spec.fields:
         if f.required and f.name not in mapping.values():
-            names = ", ".join(ALIASES.get(f.name, (f.name,)))
+            names = ", ".join(f.column_names)
             problems.append(
                 Problem(
                     reason=f"no column for required field '{f.name}' (accepted names: {names})",
@@ -143,7 +143,7 @@ def prepare(
 
 def _mapping(spec: LayerSpec, source: SourceTable) -> tuple[dict[str, str], list[str]]:
     columns = [c for c in source.frame.columns if c != source.frame.geometry.name]
-    mapping, ignored = map_columns(columns, set(spec.field_names))
+    mapping, ignored = map_columns(columns, {f.name: f.column_names for f in spec.fields})
     for canonical, fallbacks in KEY_FALLBACK.items():
         if spec.key == canonical and canonical not in mapping.values():
             for column in list(ignored):

@@ -6,6 +6,7 @@ browser with :func:`map_ui.assets.offline_html`, which loads every asset from ou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import folium
@@ -44,6 +45,16 @@ GRID_COLUMNS = (
     "population",
     "leader_name",
 )
+GRID_POPUP = (
+    ("code", "网格编码"),
+    ("name", "网格名称"),
+    ("kind", "网格类型"),
+    ("village_code", "所属村社区"),
+    ("households", "户数"),
+    ("population", "人口"),
+    ("leader_name", "网格长"),
+)
+"""The grid popup's (column, label) pairs unless the caller gives its own."""
 CAMERA_COLUMNS = ("id", "name", "category", "status", "heading", "fov", "range_m")
 KEY_SITE_COLUMNS = ("code", "kind", "name")
 RELOCATION_COLUMNS = ("code", "name", "households", "management")
@@ -72,6 +83,7 @@ def build_overview_map(
     village_households: tuple[int, int] = (100, 300),
     grid_tiles: TileSource | None = None,
     village_tiles: TileSource | None = None,
+    grid_popup: Sequence[tuple[str, str]] = GRID_POPUP,
     m: folium.Map | None = None,
 ) -> folium.Map:
     """Build the county overview map.
@@ -86,8 +98,7 @@ def build_overview_map(
     Args:
         areas: Columns code, name, level (county/town/village), kind (社区/村 for villages).
         grids: Columns code, name, kind, village_code, households, population, leader_name,
-            and optionally leader_phone, shown only when the column is present (drop it for
-            roles that may not see personal data).
+            and any other column ``grid_popup`` names.
         cameras: Columns id, name, category (1/2/3), status (online/offline), heading, fov,
             range_m.
         key_sites: Columns code, kind, name.
@@ -100,6 +111,9 @@ def build_overview_map(
             above the inline limit; pass an empty ``grids`` frame). Same colours and popup.
         village_tiles: Draw villages from these tiles (the ``areas`` tile layer) instead of
             the village rows of ``areas``; ``areas`` still gives the villages' kinds if present.
+        grid_popup: (column, label) of the grid fields the popup lists, in order; the
+            village's name and the household standard and status are shown in place of
+            ``village_code`` and after ``households``. Give only what the viewer may see.
         m: A map to draw on; a new one without tiles is created if None.
 
     Returns:
@@ -137,10 +151,10 @@ def build_overview_map(
             kinds,
             community_households,
             village_households,
-            phone="leader_phone" in grids.columns,
+            popup=grid_popup,
         )
     else:
-        _add_grids(m, grids, villages, community_households, village_households)
+        _add_grids(m, grids, villages, community_households, village_households, grid_popup)
     if cameras is not None:
         _add_cameras(m, check_frame(cameras, name="cameras", required=CAMERA_COLUMNS))
     if key_sites is not None:
@@ -281,6 +295,7 @@ def _add_grids(
     villages: gpd.GeoDataFrame,
     community: tuple[int, int],
     village: tuple[int, int],
+    popup: Sequence[tuple[str, str]],
 ) -> None:
     group = folium.FeatureGroup(name="网格").add_to(m)
     colormap = household_colormap(grids["households"].max() if not grids.empty else 0)
@@ -298,31 +313,16 @@ def _add_grids(
     frame["status"] = "符合标准"
     frame.loc[frame["households"] > high, "status"] = "高于标准"
     frame.loc[frame["households"] < low, "status"] = "低于标准"
-    fields = [
-        "code",
-        "name",
-        "kind",
-        "village",
-        "households",
-        "standard",
-        "status",
-        "population",
-        "leader_name",
-    ]
-    aliases = [
-        "网格编码",
-        "网格名称",
-        "网格类型",
-        "所属村社区",
-        "户数",
-        "户数标准",
-        "状态",
-        "人口",
-        "网格长",
-    ]
-    if "leader_phone" in frame.columns:
-        fields.append("leader_phone")
-        aliases.append("联系电话")
+    fields: list[str] = []
+    aliases: list[str] = []
+    for column, label in popup:
+        if column == "village_code":
+            column, label = "village", "所属村社区"
+        fields.append(column)
+        aliases.append(label)
+        if column == "households":
+            fields += ["standard", "status"]
+            aliases += ["户数标准", "状态"]
     data = feature_collection(frame, properties=fields, id_column="code")
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:

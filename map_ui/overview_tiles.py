@@ -5,6 +5,7 @@ same colours, outlines and popups as the inline layers of :mod:`map_ui.overview`
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import folium
 from folium.utilities import JsCode
@@ -48,7 +49,7 @@ def add_grid_tiles(
     community: tuple[int, int],
     village: tuple[int, int],
     *,
-    phone: bool = False,
+    popup: Sequence[tuple[str, str]],
 ) -> None:
     """Grids from vector tiles: the same household colours, standard outlines and popup."""
     colormap = household_colormap(HOUSEHOLD_STEPS[-1] + 100)
@@ -78,11 +79,8 @@ def add_grid_tiles(
         " out.dashArray = c.dash; }"
         " return out; }; })(" + json.dumps(config, ensure_ascii=False) + ")"
     )
-    fields = ["code", "name", "kind", "village_code", "households", "population", "leader_name"]
-    aliases = ["网格编码", "网格名称", "网格类型", "所属村社区", "户数", "人口", "网格长"]
-    if phone:
-        fields.append("leader_phone")
-        aliases.append("联系电话")
+    fields = [column for column, _ in popup]
+    aliases = [label for _, label in popup]
     VectorTileLayer(
         source, name="网格", style=style, popup_fields=fields, popup_aliases=aliases
     ).add_to(m)

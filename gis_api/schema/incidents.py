@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
+from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -23,6 +24,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gis_api.schema.tables import SRID, Base
 
 _NOW = text("clock_timestamp()")
+
+
+class ReporterInput(BaseModel):
+    """Who reported an incident: personal data (``gis_api.schema.layers.INCIDENTS``), taken
+    with a report and shown only to callers who may see personal data.
+    """
+
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+
+    def reporter(self) -> dict[str, str | None]:
+        """The reporter's fields, as the ``Incident`` row takes them."""
+        return {name: getattr(self, name) for name in ReporterInput.model_fields}
 
 
 class Incident(Base):

@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import Point, Polygon, box, mapping
 
 from boundaries.errors import ValidationFailed
-from importers import prepare
+from tests.importers.specs import prepare
 
 
 def _write(path, features):

@@ -13,7 +13,7 @@ from shapely.geometry import Point
 
 from boundaries import coords
 from boundaries.errors import ValidationFailed
-from importers import prepare
+from tests.importers.specs import prepare
 
 CAMERA_ROWS = [
     ("51011600001310000001", "路口一", "一类", 90, 60, 80, "在线", 104.005, 30.515),

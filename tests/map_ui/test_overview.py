@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from map_ui.assets import offline_html
-from map_ui.overview import build_overview_map
+from map_ui.overview import GRID_POPUP, build_overview_map
 
 CRS = "EPSG:4490"
 LAYER_NAMES = ["县界", "乡镇街道", "村社区", "网格", "摄像头", "重点场所", "安置点"]
@@ -93,8 +93,14 @@ def synthetic_county(*, with_phone: bool = True):
 
 def build(with_phone: bool = True):
     areas, grids, cameras, key_sites, relocation = synthetic_county(with_phone=with_phone)
+    popup = [*GRID_POPUP, ("leader_phone", "联系电话")] if with_phone else GRID_POPUP
     return build_overview_map(
-        areas=areas, grids=grids, cameras=cameras, key_sites=key_sites, relocation_sites=relocation
+        areas=areas,
+        grids=grids,
+        cameras=cameras,
+        key_sites=key_sites,
+        relocation_sites=relocation,
+        grid_popup=popup,
     )
 
 
@@ -146,7 +152,7 @@ def test_grids_are_flagged_against_their_villages_standard():
     assert status.count("低于标准") == OUT_OF_STANDARD["below"]
 
 
-def test_phone_shown_only_when_the_column_is_present():
+def test_phone_shown_only_when_the_popup_names_it():
     with_phone = offline_html(build(with_phone=True))
     without = offline_html(build(with_phone=False))
     assert "联系电话" in js_strings(with_phone) and "13800000000" in with_phone

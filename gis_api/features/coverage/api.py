@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import numpy as np
 import orjson
-import shapely
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +14,8 @@ from gis_api.core.deps import Planner, Reader, SessionDep
 from gis_api.core.pages import page_principal, shift_frame
 from gis_api.features.coverage import placement, relocation, service
 from gis_api.features.coverage.pages import coverage_page_html
+from gis_api.schema.geojson import feature_collection
+from gis_api.schema.layers import CAMERAS, GRIDS
 
 router = APIRouter(tags=["coverage"])
 
@@ -27,7 +27,6 @@ AreaParam = Annotated[
     ),
 ]
 OfflineParam = Annotated[bool, Query(description="count offline cameras too (planned coverage)")]
-GEOJSON_DIGITS = 8
 
 
 def _json(body: Any, media_type: str = "application/json") -> Response:
@@ -59,22 +58,6 @@ def coverage_report(
     return _json(body)
 
 
-def _feature_collection(frame: Any, properties: list[str]) -> dict[str, Any]:
-    geoms = shapely.transform(
-        np.asarray(frame.geometry.array, dtype=object), lambda xy: np.round(xy, GEOJSON_DIGITS)
-    )
-    features = []
-    for geom, row in zip(geoms, frame[properties].itertuples(index=False), strict=True):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": orjson.Fragment(shapely.to_geojson(geom)),
-                "properties": dict(zip(properties, row, strict=True)),
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
-
-
 @router.get(
     "/v1/coverage/blind-spots",
     summary="The parts of each grid in no camera's view, as GeoJSON",
@@ -94,7 +77,7 @@ def blind_spots(
         session, area_code=area, principal=principal, include_offline=include_offline
     )
     frame = shift_frame(frame, crs)
-    body = _feature_collection(frame, ["grid_code", "area_m2"])
+    body = feature_collection(frame, properties=["grid_code", "area_m2"], layer=GRIDS)
     return _json(body, "application/geo+json")
 
 
@@ -144,7 +127,7 @@ def camera_placement(
     """
     answer, views = placement.place(session, request=body, principal=principal)
     if body.include_views:
-        answer["views"] = _feature_collection(views, ["rank"])
+        answer["views"] = feature_collection(views, properties=["rank"], layer=CAMERAS)
     return _json(answer)
 
 

@@ -15,6 +15,7 @@ from boundaries.codes import number_grids
 from gis_api.features.demo import admin, sites
 from gis_api.features.demo.layout import LONLAT_EPSG, to_lonlat, to_metric
 from gis_api.features.demo.people import mobile_number, person_name
+from gis_api.schema.layers import IMPORT_LAYERS
 
 POLICE_OWNER = "双流区公安分局"
 CAMERAS_AT_SCALE_1 = 300
@@ -121,17 +122,7 @@ def grid_table(
                 geometry=geom,
             )
         )
-    columns = [
-        "code",
-        "name",
-        "kind",
-        "village_code",
-        "households",
-        "population",
-        "leader_name",
-        "leader_phone",
-        "geometry",
-    ]
+    columns = [*IMPORT_LAYERS["grids"].field_names, "geometry"]
     return lonlat_frame(rows, columns).sort_values("code", ignore_index=True)
 
 
@@ -177,7 +168,7 @@ def camera_table(
     )
     for r in rows:
         r["geometry"] = to_lonlat(r["geometry"])
-    columns = ["id", "name", "category", "heading", "fov", "range_m", "status", "owner", "geometry"]
+    columns = [*IMPORT_LAYERS["cameras"].field_names, "geometry"]
     return lonlat_frame(rows, columns)
 
 
@@ -209,14 +200,5 @@ def relocation_table(
                 geometry=geom,
             )
         )
-    columns = [
-        "code",
-        "name",
-        "households",
-        "population",
-        "managing_area_code",
-        "management",
-        "origin_village_codes",
-        "geometry",
-    ]
+    columns = [*IMPORT_LAYERS["relocation-sites"].field_names, "geometry"]
     return lonlat_frame(rows, columns)

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from boundaries.errors import InvalidInput
 from gis_api.core.deps import Importer, SessionDep
 from gis_api.features.imports.service import import_file
-from importers import LAYERS
+from gis_api.schema.layers import IMPORT_LAYERS
 
 router = APIRouter(prefix="/v1", tags=["imports"])
 
@@ -22,8 +22,9 @@ router = APIRouter(prefix="/v1", tags=["imports"])
 @router.post(
     "/imports/{layer}",
     summary="Import a layer file (planner, admin)",
-    description=f"Layers: {', '.join(LAYERS)}. Formats: GeoJSON, GeoPackage, Shapefile (.zip), "
-    "KML, CSV/XLSX with lon/lat. All-or-nothing; re-importing the same file changes nothing.",
+    description=f"Layers: {', '.join(IMPORT_LAYERS)}. Formats: GeoJSON, GeoPackage, "
+    "Shapefile (.zip), KML, CSV/XLSX with lon/lat. All-or-nothing; re-importing the same file "
+    "changes nothing.",
 )
 async def import_layer(
     layer: str,

@@ -24,9 +24,11 @@ from boundaries.errors import PermissionDenied
 from gis_api.core.audit import record
 from gis_api.core.db import ewkb
 from gis_api.features.roads.store import import_roads
+from gis_api.schema.fields import DETAIL, PARENT
 from gis_api.schema.imports import ImportResult
+from gis_api.schema.layers import GRIDS, IMPORT_LAYERS
 from gis_api.schema.models import SRID, AdminArea, Building, Camera, Grid, KeySite, RelocationSite
-from importers import Context, PreparedLayer, prepare
+from importers import Context, PreparedLayer, layer_spec, prepare
 
 TABLES: dict[str, Any] = {
     "admin-areas": AdminArea,
@@ -101,7 +103,13 @@ def import_file(
             jurisdiction=jurisdiction,
             options=options or {},
         )
-    prepared = prepare(layer, path, crs=crs, file_layer=file_layer, context=load_context(session))
+    prepared = prepare(
+        layer_spec(layer, IMPORT_LAYERS),
+        path,
+        crs=crs,
+        file_layer=file_layer,
+        context=load_context(session),
+    )
     result = ImportResult(
         layer=prepared.spec.name,
         file=prepared.source.name,
@@ -238,15 +246,8 @@ def _upsert(
     return inserted, updated
 
 
-GRID_FIELDS = (
-    "name",
-    "kind",
-    "village_code",
-    "households",
-    "population",
-    "leader_name",
-    "leader_phone",
-)
+GRID_FIELDS = GRIDS.names((PARENT, DETAIL), stored=True)
+"""What a new grid version compares and writes besides code, version and geometry."""
 
 
 def _store_grids(session: Session, frame: gpd.GeoDataFrame, *, actor: str) -> tuple[int, int]:

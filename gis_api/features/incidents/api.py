@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import shapely
 from fastapi import APIRouter, Depends, Query, Request
 from itsdangerous import BadSignature
 from pydantic import BaseModel, Field
@@ -26,6 +27,9 @@ from gis_api.features.incidents import queries, service, workflow
 from gis_api.features.incidents.figures import grid_counts, incident_figures, summary
 from gis_api.features.incidents.hotspots import hotspots
 from gis_api.features.ogc.params import parse_bbox
+from gis_api.schema.geojson import feature, feature_collection, geometry_json
+from gis_api.schema.incidents import ReporterInput
+from gis_api.schema.layers import INCIDENTS
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
 
@@ -49,7 +53,7 @@ Caller = Annotated[Principal, Depends(caller)]
 IncidentReader = Annotated[Principal, Depends(reader)]
 
 
-class ReportBody(BaseModel):
+class ReportBody(ReporterInput):
     """A new incident. ``lon``/``lat`` are in ``crs`` (wgs84, cgcs2000, gcj02 or bd09)."""
 
     category: str = Field(examples=["矛盾纠纷"])
@@ -59,8 +63,6 @@ class ReportBody(BaseModel):
     lon: float
     lat: float
     crs: str = "wgs84"
-    reporter_name: str | None = None
-    reporter_phone: str | None = None
     address: str | None = None
     external_ref: str | None = Field(None, description="e.g. the 12345 ticket number")
     reported_at: datetime | None = Field(None, description="when it was reported; default now")
@@ -236,11 +238,9 @@ def live(
         x, y = (r.x, r.y) if crs != "gcj02" else (float(v) for v in from_wgs84(r.x, r.y, "gcj02"))
         i = r.Incident
         features.append(
-            {
-                "type": "Feature",
-                "id": i.id,
-                "geometry": {"type": "Point", "coordinates": [round(x, 7), round(y, 7)]},
-                "properties": {
+            feature(
+                geometry_json(shapely.Point(x, y), INCIDENTS.precision),
+                {
                     "id": i.id,
                     "status": i.status,
                     "category": i.category,
@@ -251,9 +251,10 @@ def live(
                     "reported_at": queries.as_utc(i.reported_at),
                     "overdue": bool(r.overdue),
                 },
-            }
+                id=i.id,
+            )
         )
-    return {"type": "FeatureCollection", "features": features}
+    return feature_collection(features)
 
 
 @router.get("/figures", summary="Counts, time to close and overdue share by area and period")

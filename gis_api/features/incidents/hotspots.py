@@ -15,6 +15,8 @@ from boundaries.errors import InvalidInput
 from boundaries.hotspots import kernel_density
 from gis_api.core.auth import Principal
 from gis_api.features.incidents.queries import IncidentFilter, filtered
+from gis_api.schema.geojson import feature, feature_collection, geometry_json
+from gis_api.schema.layers import INCIDENTS
 from gis_api.schema.models import Incident
 
 MAX_FEATURES = 5_000
@@ -57,7 +59,7 @@ def hotspots(
         "unit": "incidents per km²",
     }
     if not rows:
-        return {"type": "FeatureCollection", "features": [], "properties": meta}
+        return feature_collection([], members={"properties": meta})
     lonlat = np.array(rows, dtype=np.float64)
     points = gpd.GeoSeries(shapely.points(lonlat), crs=4490)
     metric, epsg = projection.to_metric(points)
@@ -77,15 +79,14 @@ def hotspots(
     for geom, row, col in zip(np.asarray(cells.array, dtype=object), r, c, strict=True):
         key = (int(row), int(col))
         features.append(
-            {
-                "type": "Feature",
-                "geometry": shapely.geometry.mapping(shapely.set_precision(geom, 1e-8)),
-                "properties": {
+            feature(
+                geometry_json(geom, INCIDENTS.precision),
+                {
                     "density": round(float(grid.density[row, col]), 3),
                     "peak": key in rank,
                     "rank": rank.get(key),
                 },
-            }
+            )
         )
     meta.update(epsg=epsg, max_density=round(top, 3), peaks=len(rank))
-    return {"type": "FeatureCollection", "features": features, "properties": meta}
+    return feature_collection(features, members={"properties": meta})

@@ -25,6 +25,7 @@ from gis_api.features.incidents import queries, service
 from gis_api.features.incidents.hotspots import hotspots
 from gis_api.features.overview.service import grids_frame, lazy_layers, load_areas, tile_source
 from gis_api.features.tiles.service import TileService, tile_service
+from gis_api.schema.geojson import feature_collection
 from map_ui.assets import offline_html
 from map_ui.incidents import build_incident_map
 from map_ui.lazy import add_lazy_layer
@@ -93,10 +94,7 @@ def incidents_html(
         )
         if settings.basemap_gcj02 and spots["features"]:
             cells = gpd.GeoDataFrame.from_features(spots["features"], crs=4490)
-            spots = {
-                "type": "FeatureCollection",
-                "features": list(to_display(cells, settings).iterfeatures(drop_id=True)),
-            }
+            spots = feature_collection(to_display(cells, settings).iterfeatures(drop_id=True))
         m = build_incident_map(
             to_display(incidents, settings),
             areas=areas,

@@ -13,6 +13,7 @@ from boundaries.errors import InvalidInput, NotFound
 from gis_api.core.auth import Principal
 from gis_api.features.incidents import workflow as wf
 from gis_api.features.incidents.service import overdue_expression, visible
+from gis_api.schema.layers import INCIDENTS
 from gis_api.schema.models import Incident, IncidentEvent
 
 _Ts = TypeVarTuple("_Ts")
@@ -191,8 +192,8 @@ def incident_json(
         "reported_by": incident.reported_by,
         "times": {name: as_utc(getattr(incident, name)) for name in TIMES},
     }
-    if personal:
-        body["reporter"] = {"name": incident.reporter_name, "phone": incident.reporter_phone}
+    values = {name: getattr(incident, name) for name in INCIDENTS.answered}
+    body.update(INCIDENTS.answer(values, personal=personal))
     return body
 
 

@@ -6,12 +6,12 @@ Handlers call these with a session and keyword arguments; nothing here sees a re
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import shapely
 from geoalchemy2.shape import from_shape
+from pydantic import ConfigDict
 from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
 
@@ -28,15 +28,17 @@ from gis_api.core.settings import Settings
 from gis_api.features.incidents import workflow as wf
 from gis_api.features.lookup.model import ReadModel
 from gis_api.features.lookup.points import to_storage
+from gis_api.schema.incidents import ReporterInput
 from gis_api.schema.models import Incident, IncidentEvent
 
 MAX_DESCRIPTION = 4000
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(ReporterInput):
     """What a reporter sends: what happened, how bad, from whom, and where (in ``crs``)."""
+
+    model_config = ConfigDict(frozen=True)
 
     category: str
     severity: str
@@ -45,8 +47,6 @@ class Report:
     lon: float
     lat: float
     crs: str = "wgs84"
-    reporter_name: str | None = None
-    reporter_phone: str | None = None
     address: str | None = None
     external_ref: str | None = None
     reported_at: datetime | None = None
@@ -179,8 +179,7 @@ def report_incident(
         description=report.description.strip(),
         source=report.source,
         external_ref=report.external_ref,
-        reporter_name=report.reporter_name,
-        reporter_phone=report.reporter_phone,
+        **report.reporter(),
         address=report.address,
         geom=from_shape(shapely.Point(x, y), srid=4490),
         area_code=area,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from boundaries.codes import significant_prefix
 from boundaries.pointindex import PolygonIndex
+from gis_api.schema.layers import GRIDS
 
 LEVELS = ("village", "town", "county")
 FRAGMENT_CACHE = 200_000
@@ -41,34 +42,24 @@ class AreaRecord:
 
 @dataclass(frozen=True)
 class GridRecord:
-    """One grid as the lookup answers it."""
+    """One grid as the lookup answers it: the fields the layer declares an answer place for."""
 
     code: str
-    name: str
-    kind: str
     village_code: str
-    households: int
-    population: int | None
-    leader_name: str | None
-    leader_phone: str | None
-    version: int
+    values: dict[str, object]
+
+    @property
+    def name(self) -> str:
+        """The grid's name (the batch answer's name column)."""
+        return str(self.values["name"])
 
     def as_dict(self, *, personal: bool) -> dict[str, object]:
-        """The JSON form; the leader's phone only when ``personal``."""
-        leader: dict[str, object] | None = None
-        if self.leader_name or (personal and self.leader_phone):
-            leader = {"name": self.leader_name}
-            if personal:
-                leader["phone"] = self.leader_phone
-        return {
-            "code": self.code,
-            "name": self.name,
-            "kind": self.kind,
-            "households": self.households,
-            "population": self.population,
-            "version": self.version,
-            "leader": leader,
-        }
+        """The JSON form; personal fields only when ``personal``."""
+        return GRIDS.answer(self.values, personal=personal)
+
+
+ANSWERED = GRIDS.answered
+"""The grid fields a lookup answers with."""
 
 
 @dataclass
@@ -218,9 +209,8 @@ class ReadModel:
 
 
 GRIDS_SQL = text(
-    """
-    SELECT code, name, kind, village_code, households, population, leader_name, leader_phone,
-           version, ST_AsBinary(geom) AS wkb
+    f"""
+    SELECT {", ".join(dict.fromkeys(["code", "village_code", *ANSWERED]))}, ST_AsBinary(geom) AS wkb
     FROM grids
     WHERE CASE WHEN CAST(:at AS timestamptz) IS NULL THEN valid_to IS NULL
                ELSE valid_from <= CAST(:at AS timestamptz)
@@ -242,14 +232,8 @@ def load_read_model(session: Session, *, at: datetime | None = None) -> ReadMode
     grids = [
         GridRecord(
             code=r.code,
-            name=r.name,
-            kind=r.kind,
             village_code=r.village_code,
-            households=r.households,
-            population=r.population,
-            leader_name=r.leader_name,
-            leader_phone=r.leader_phone,
-            version=r.version,
+            values={name: getattr(r, name) for name in ANSWERED},
         )
         for r in grid_rows
     ]

@@ -13,13 +13,14 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis_api.core.auth import Principal
+from gis_api.schema.layers import GRIDS
 
+ANSWERED = GRIDS.answered
 LOOKUP_SQL = text(
-    """
+    f"""
     WITH p AS (SELECT ST_SetSRID(ST_MakePoint(:x, :y), 4490) AS g),
     gr AS (
-        SELECT g.code, g.name, g.kind, g.households, g.population, g.version,
-               g.leader_name, g.leader_phone, g.village_code
+        SELECT {", ".join(f"g.{name}" for name in ANSWERED)}
         FROM grids g, p
         WHERE g.valid_to IS NULL AND ST_Intersects(g.geom, p.g)
         ORDER BY g.code LIMIT 1
@@ -47,20 +48,7 @@ def lookup_postgis(
         grid = None
     answer: dict[str, object] = {"grid": None}
     if grid is not None:
-        leader: dict[str, object] | None = None
-        if grid["leader_name"] or (principal.personal and grid["leader_phone"]):
-            leader = {"name": grid["leader_name"]}
-            if principal.personal:
-                leader["phone"] = grid["leader_phone"]
-        answer["grid"] = {
-            "code": grid["code"],
-            "name": grid["name"],
-            "kind": grid["kind"],
-            "households": grid["households"],
-            "population": grid["population"],
-            "version": grid["version"],
-            "leader": leader,
-        }
+        answer["grid"] = GRIDS.answer(grid, personal=principal.personal)
     for level in ("village", "town", "county"):
         area = by_level.get(level)
         if area is None or not principal.sees_context(area["code"]):

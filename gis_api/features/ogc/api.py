@@ -15,6 +15,7 @@ from starlette.responses import Response
 from gis_api.core.deps import Reader, SessionDep
 from gis_api.features.ogc import collections as coll
 from gis_api.features.ogc.params import check_known, items_query
+from gis_api.schema.geojson import feature_collection
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
 
@@ -176,14 +177,13 @@ def items(request: Request, collection_id: str, principal: Reader, session: Sess
             )
         )
     return _respond(
-        {
-            "type": "FeatureCollection",
-            "features": features,
-            "links": links,
-            "numberMatched": matched,
-            "numberReturned": len(features),
-            "timeStamp": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        },
+        feature_collection(
+            features,
+            links=links,
+            numberMatched=matched,
+            numberReturned=len(features),
+            timeStamp=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        ),
         GEOJSON,
     )
 

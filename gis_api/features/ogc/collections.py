@@ -1,13 +1,13 @@
 """The collections served under /ogc and the queries behind them.
 
-Each collection says which table it reads, which column is its feature id, which properties
-it shows (and which of those are personal data), and which column carries the area code that
-the caller's jurisdiction filters on. Adding a layer is adding one ``Collection``.
+A collection is a layer of ``gis_api.schema.layers`` (its fields, which are personal data, the
+column carrying the area code the caller's jurisdiction filters on, its precision) and the
+table it reads. Adding a layer is declaring it there and naming its table here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from boundaries.errors import NotFound
 from gis_api.core.auth import Principal
+from gis_api.schema.fields import SERVED, Layer
+from gis_api.schema.geojson import feature, served_geojson
+from gis_api.schema.layers import LAYERS
 from gis_api.schema.models import (
     AdminArea,
     Building,
@@ -29,7 +32,16 @@ from gis_api.schema.models import (
     RelocationSite,
 )
 
-GEOJSON_DIGITS = 8  # 1e-8 degrees: about a millimetre
+MODELS: dict[str, Any] = {
+    "admin-areas": AdminArea,
+    "grids": Grid,
+    "cameras": Camera,
+    "relocation-sites": RelocationSite,
+    "key-sites": KeySite,
+    "buildings": Building,
+    "incidents": Incident,
+}
+"""The table behind each collection."""
 
 
 @dataclass(frozen=True)
@@ -45,16 +57,43 @@ class Interval:
 class Collection:
     """One layer as an OGC API – Features collection."""
 
-    id: str
-    title: str
-    description: str
+    layer: Layer
     model: Any
-    id_column: str
-    properties: tuple[str, ...]
-    area_column: str
-    personal: tuple[str, ...] = ()
-    versioned: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """The collection id: the layer's name."""
+        return self.layer.name
+
+    @property
+    def title(self) -> str:
+        """The layer's title."""
+        return self.layer.title
+
+    @property
+    def description(self) -> str:
+        """The layer's description."""
+        return self.layer.description
+
+    @property
+    def id_column(self) -> str:
+        """The column of the feature id."""
+        return self.layer.id_field
+
+    @property
+    def area_column(self) -> str:
+        """The column whose code prefix the jurisdiction filters on."""
+        return self.layer.area_field
+
+    @property
+    def versioned(self) -> bool:
+        """Whether rows are versions valid from/to an instant."""
+        return self.layer.versioned
+
+    @property
+    def properties(self) -> tuple[str, ...]:
+        """Every property an item may carry."""
+        return self.layer.names(SERVED, stored=True)
 
     def column(self, name: str) -> InstrumentedAttribute[Any]:
         """A mapped column of the collection's table."""
@@ -62,140 +101,11 @@ class Collection:
 
     def visible_properties(self, principal: Principal) -> tuple[str, ...]:
         """The properties this caller may see (personal ones only with the right role)."""
-        if principal.personal:
-            return self.properties
-        return tuple(p for p in self.properties if p not in self.personal)
+        return self.layer.names(SERVED, caller=principal, stored=True)
 
 
 COLLECTIONS: dict[str, Collection] = {
-    c.id: c
-    for c in (
-        Collection(
-            id="admin-areas",
-            title="Administrative areas 行政区划",
-            description="County, towns and street offices, villages and communities, with their "
-            "12-digit statistical division codes.",
-            model=AdminArea,
-            id_column="code",
-            properties=("code", "name", "level", "kind", "parent_code"),
-            area_column="code",
-        ),
-        Collection(
-            id="grids",
-            title="Grids 网格",
-            description="Grids of the grid-based governance system; each belongs to one village "
-            "or community. Without `datetime`, the versions valid now; with it, the versions "
-            "valid at that instant or during that interval.",
-            model=Grid,
-            id_column="code",
-            properties=(
-                "code",
-                "name",
-                "kind",
-                "village_code",
-                "households",
-                "population",
-                "leader_name",
-                "leader_phone",
-                "version",
-                "valid_from",
-                "valid_to",
-            ),
-            area_column="code",
-            personal=("leader_phone",),
-            versioned=True,
-        ),
-        Collection(
-            id="cameras",
-            title="Cameras 摄像头",
-            description="Cameras of the public video network with GB/T 28181 ids.",
-            model=Camera,
-            id_column="id",
-            properties=(
-                "id",
-                "name",
-                "category",
-                "heading",
-                "fov",
-                "range_m",
-                "status",
-                "owner",
-                "area_code",
-            ),
-            area_column="area_code",
-        ),
-        Collection(
-            id="relocation-sites",
-            title="Relocation sites 易地搬迁安置点",
-            description="Resettlement sites, the area managing each and the villages its "
-            "residents came from.",
-            model=RelocationSite,
-            id_column="code",
-            properties=(
-                "code",
-                "name",
-                "households",
-                "population",
-                "managing_area_code",
-                "management",
-                "origin_village_codes",
-                "area_code",
-            ),
-            area_column="area_code",
-        ),
-        Collection(
-            id="key-sites",
-            title="Key sites 重点场所",
-            description="Key public places: schools, hospitals, markets, stations, government.",
-            model=KeySite,
-            id_column="code",
-            properties=("code", "kind", "name", "area_code"),
-            area_column="area_code",
-        ),
-        Collection(
-            id="buildings",
-            title="Buildings 建筑",
-            description="Buildings (points or footprints) with their households.",
-            model=Building,
-            id_column="code",
-            properties=("code", "village_code", "households", "address"),
-            area_column="village_code",
-        ),
-        Collection(
-            id="incidents",
-            title="Incidents 事件",
-            description="Incidents of the six-step loop (上报→立案→派遣→处置→反馈→结案归档), "
-            "placed in the grid, village, town and county they fell in when reported. "
-            "Reporters' names and phones only for roles that may see personal data.",
-            model=Incident,
-            id_column="id",
-            properties=(
-                "id",
-                "category",
-                "severity",
-                "status",
-                "level",
-                "description",
-                "source",
-                "grid_code",
-                "village_code",
-                "town_code",
-                "county_code",
-                "reported_at",
-                "opened_at",
-                "dispatched_at",
-                "handled_at",
-                "feedback_at",
-                "closed_at",
-                "due_at",
-                "assignee",
-                "reporter_name",
-                "reporter_phone",
-            ),
-            area_column="area_code",
-            personal=("reporter_name", "reporter_phone"),
-        ),
-    )
+    name: Collection(layer=LAYERS[name], model=model) for name, model in MODELS.items()
 }
 
 
@@ -261,7 +171,7 @@ def _columns(collection: Collection) -> list[Any]:
         cols = list(
             dict.fromkeys([*cols, collection.column("version"), collection.column("valid_to")])
         )
-    return [*cols, func.ST_AsGeoJSON(collection.column("geom"), GEOJSON_DIGITS, 0).label("geojson")]
+    return [*cols, served_geojson(collection.column("geom"), collection.layer).label("geojson")]
 
 
 def _feature(collection: Collection, row: Any, props: tuple[str, ...]) -> dict[str, Any]:
@@ -269,12 +179,7 @@ def _feature(collection: Collection, row: Any, props: tuple[str, ...]) -> dict[s
     for p in props:
         value = getattr(row, p)
         properties[p] = value.isoformat() if isinstance(value, datetime) else value
-    return {
-        "type": "Feature",
-        "id": feature_id(collection, row),
-        "geometry": orjson.Fragment(row.geojson),
-        "properties": properties,
-    }
+    return feature(orjson.Fragment(row.geojson), properties, id=feature_id(collection, row))
 
 
 def query_items(
@@ -339,7 +244,8 @@ def extent(
             func.ST_YMax(func.ST_Extent(collection.column("geom"))),
         ).where(where)
     ).one()
-    bbox = [round(float(v), 8) for v in box] if box[0] is not None else None
+    digits = collection.layer.precision
+    bbox = [round(float(v), digits) for v in box] if box[0] is not None else None
     interval = None
     if collection.versioned:
         first = session.scalar(select(func.min(collection.column("valid_from"))).where(where))

@@ -24,6 +24,8 @@ from gis_api.core.settings import Settings
 from gis_api.features.ogc.collections import COLLECTIONS, load_frame
 from gis_api.features.tiles.layers import TILE_LAYERS
 from gis_api.features.tiles.service import TileService, tile_url
+from gis_api.schema.fields import DETAIL, KEY, PARENT
+from gis_api.schema.layers import GRIDS
 from gis_api.schema.models import AdminArea, Grid
 from map_ui.assets import offline_html
 from map_ui.lazy import LazyLayer, add_lazy_layer
@@ -132,6 +134,11 @@ def grids_frame(
     return to_display(load_frame(session, collection, principal=principal), settings), False
 
 
+def grid_popup(principal: Principal) -> list[tuple[str, str]]:
+    """(field, Chinese label) of what a grid's popup lists for this caller."""
+    return [(f.name, f.label) for f in GRIDS.select((KEY, PARENT, DETAIL), caller=principal)]
+
+
 def overview_html(
     factory: sessionmaker[Session],
     *,
@@ -159,6 +166,7 @@ def overview_html(
             village_households=settings.village_households,
             grid_tiles=tile_source(tiles, "grids", settings) if grid_tiles else None,
             village_tiles=tile_source(tiles, "areas", settings) if village_tiles else None,
+            grid_popup=grid_popup(principal),
         )
     for layer in lazy_layers(areas, settings):
         add_lazy_layer(m, layer)

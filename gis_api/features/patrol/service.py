@@ -24,6 +24,7 @@ from gis_api.features.patrol.stops import Place, Underlay, resolve_place, resolv
 from gis_api.features.patrol.tour import solve_tours
 from gis_api.features.roads.graph import RoutingGraph, Snap, load_graph
 from gis_api.features.roads.paths import PointGraph
+from gis_api.schema.geojson import feature, feature_collection
 
 MODES = {"walk": "walking", "drive": "driving"}
 WGS84 = "wgs84"
@@ -260,17 +261,13 @@ def _unreachable(place: Place, reason: str) -> dict[str, Any]:
 
 def _underlay(underlay: Underlay) -> dict[str, Any]:
     def collection(rows: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "properties": {k: v for k, v in row.items() if k != "geometry"},
-                    "geometry": geojson(row["geometry"], WGS84),
-                }
-                for row in rows
-            ],
-        }
+        return feature_collection(
+            feature(
+                geojson(row["geometry"], WGS84),
+                {k: v for k, v in row.items() if k != "geometry"},
+            )
+            for row in rows
+        )
 
     return {
         "blind_spots": collection(underlay.blind_spots),

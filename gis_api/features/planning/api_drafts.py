@@ -146,7 +146,7 @@ def put_grids(
     crs: Crs = None,
     revision: Revision = None,
 ) -> dict[str, Any]:
-    """Properties: key, code, name, kind, households, population, leader_name, leader_phone."""
+    """Properties: key and the grid's own (code, name, kind, households, population, leader)."""
     draft = drafts.get_draft(session, draft_id, principal, write=True)
     drafts.replace_grids(session, draft, parse_grids(body, crs=crs), revision)
     session.commit()

@@ -30,11 +30,14 @@ from boundaries.topology import polygonal
 from gis_api.core.auth import Principal
 from gis_api.core.db import ewkb
 from gis_api.features.planning import store
-from gis_api.features.planning.features import PROPERTIES, feature_collection
 from gis_api.features.planning.versions import current_version, instant_of
+from gis_api.schema.fields import DETAIL, KEY
+from gis_api.schema.geojson import feature_collection
+from gis_api.schema.layers import GRIDS
 from gis_api.schema.models import SRID, Draft, DraftGrid
 
-EDITABLE = ("code", "name", "kind", "households", "population", "leader_name", "leader_phone")
+EDITABLE = GRIDS.names((KEY, DETAIL))
+"""What a draft grid holds besides its key and shape."""
 DEFAULT_KIND = {"社区": "街巷型", "村": "村组型"}
 
 
@@ -366,14 +369,12 @@ def draft_payload(session: Session, draft: Draft, principal: Principal) -> dict[
         households=pd.Series(households, dtype=object),
         buildings=pd.Series(buildings, dtype=object),
     )
-    props = [p for p in PROPERTIES if p != "village_code"]
+    props = ["key", *GRIDS.names((KEY, DETAIL), caller=principal)]
     props += ["households_stored", "buildings"]
-    if not principal.personal:
-        props.remove("leader_phone")
     return {
         **draft_meta(draft),
         "current_version": current_version(session, draft.area_code),
-        "grids": feature_collection(frame, properties=props, id_column="key"),
+        "grids": feature_collection(frame, properties=props, id_column="key", layer=GRIDS),
     }
 
 

@@ -25,74 +25,45 @@ from boundaries.errors import InvalidInput
 from gis_api.core.auth import Principal
 from gis_api.features.planning import store
 from gis_api.features.planning.drafts import draft_frame
-from gis_api.features.planning.features import CHINESE_NAMES, feature_collection
+from gis_api.features.planning.features import CHINESE_NAMES
 from gis_api.features.planning.history import predicted_codes
 from gis_api.features.planning.versions import instant_of
+from gis_api.schema.fields import DERIVED, DETAIL, KEY, PARENT, VERSION
+from gis_api.schema.geojson import feature_collection
+from gis_api.schema.layers import GRIDS, INTEGER, TIMESTAMP
 from gis_api.schema.models import Draft
+
+EXPORTED_ROLES = (KEY, PARENT, DERIVED, DETAIL, VERSION)
+"""Everything but the audit fields (``AUDIT``: who wrote a version)."""
 
 FORMATS = {
     "geojson": ("application/geo+json", "geojson"),
     "gpkg": ("application/geopackage+sqlite3", "gpkg"),
     "shp": ("application/zip", "zip"),
 }
-COLUMNS = [
-    "code",
-    "name",
-    "kind",
-    "village_code",
-    "village_name",
-    "households",
-    "population",
-    "leader_name",
-    "leader_phone",
-    "version",
-    "valid_from",
-    "valid_to",
-]
+EXPORTED = GRIDS.select(EXPORTED_ROLES)
+"""The exported fields, in order (personal ones only for callers who may see them)."""
+COLUMNS = [f.name for f in EXPORTED]
 #: Shapefile names: at most 10 bytes in UTF-8 (a Chinese character is 3 bytes).
-SHAPEFILE_NAMES = {
-    "code": "code",
-    "name": "name",
-    "kind": "kind",
-    "village_code": "village_cd",
-    "village_name": "village_nm",
-    "households": "households",
-    "population": "population",
-    "leader_name": "leader",
-    "leader_phone": "phone",
-    "version": "version",
-    "valid_from": "valid_from",
-    "valid_to": "valid_to",
-}
-SHAPEFILE_CHINESE = {
-    "code": "编码",
-    "name": "名称",
-    "kind": "类型",
-    "village_code": "村编码",
-    "village_name": "村名称",
-    "households": "户数",
-    "population": "人口",
-    "leader_name": "网格长",
-    "leader_phone": "电话",
-    "version": "版本",
-    "valid_from": "生效",
-    "valid_to": "失效",
-}
+SHAPEFILE_NAMES = {f.name: f.shapefile_name for f in EXPORTED}
+SHAPEFILE_CHINESE = {f.name: f.shapefile_label for f in EXPORTED}
 CGCS2000_PRJ = pyproj.CRS.from_epsg(4490).to_wkt("WKT1_ESRI")
 
 
 def _table(frame: gpd.GeoDataFrame, personal: bool) -> gpd.GeoDataFrame:
-    """The export columns present in ``frame``, dates as ISO text, no phones unless personal."""
-    columns = [c for c in COLUMNS if c in frame.columns and (personal or c != "leader_phone")]
+    """The export columns present in ``frame``, dates as ISO text, personal data only when
+    ``personal``.
+    """
+    fields = GRIDS.select(EXPORTED_ROLES, personal=personal)
+    columns = [f.name for f in fields if f.name in frame.columns]
     out = gpd.GeoDataFrame(
         {c: pd.Series(frame[c].tolist(), dtype=object) for c in columns},
         geometry=list(frame.geometry),
         crs=4490,
     )
-    for c in ("valid_from", "valid_to"):
-        if c in out.columns:
-            out[c] = [None if v is None else v.isoformat() for v in out[c]]
-    for c in ("households", "population", "version"):
+    for c in (f.name for f in fields if f.type == TIMESTAMP and f.name in out.columns):
+        out[c] = [None if v is None else v.isoformat() for v in out[c]]
+    for c in (f.name for f in fields if f.type == INTEGER):
         if c in out.columns:
             out[c] = pd.array([None if v is None else int(v) for v in out[c]], dtype="Int64")
     return out
@@ -114,13 +85,9 @@ def export_grids(
     filename = f"{name}.{extension}"
     if fmt == "geojson":
         columns = [c for c in table.columns if c != "geometry"]
-        data = feature_collection(table, properties=columns)
-        if chinese:
-            for feature in data["features"]:
-                feature["properties"] = {
-                    CHINESE_NAMES.get(k, k): v for k, v in feature["properties"].items()
-                }
-        data = {"type": "FeatureCollection", "name": name, "features": data["features"]}
+        renamed = table.rename(columns=CHINESE_NAMES) if chinese else table
+        columns = [c for c in renamed.columns if c != "geometry"]
+        data = feature_collection(renamed, properties=columns, layer=GRIDS, name=name)
         return json.dumps(data, ensure_ascii=False).encode("utf-8"), media, filename
     with tempfile.TemporaryDirectory(prefix="gridmap-export-") as tmp:
         directory = Path(tmp)

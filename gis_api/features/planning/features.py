@@ -17,36 +17,29 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely.errors import GEOSException
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from boundaries import coords
 from boundaries.errors import InvalidInput, Problem, ValidationFailed
 from gis_api.features.lookup.points import crs_name
+from gis_api.schema.fields import DETAIL, PARENT
+from gis_api.schema.fields import KEY as KEY_ROLE
+from gis_api.schema.layers import GRIDS
+from gis_api.schema.layers import INTEGER as INTEGER_TYPE
+from gis_api.schema.layers import TEXT as TEXT_TYPE
 from gis_api.schema.models import GRID_KINDS
 
 KEY = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
-GEOJSON_DIGITS = 8
+DRAFT_KEY = "key"
+"""A draft grid's own key (not a field of the published layer)."""
 
 #: property → Chinese name (the GeoJSON/GeoPackage exports' optional field names)
-CHINESE_NAMES: dict[str, str] = {
-    "code": "网格编码",
-    "name": "网格名称",
-    "kind": "网格类型",
-    "village_code": "村社区编码",
-    "village_name": "村社区名称",
-    "households": "户数",
-    "population": "人口",
-    "leader_name": "网格长",
-    "leader_phone": "联系电话",
-    "version": "版本",
-    "valid_from": "生效时间",
-    "valid_to": "失效时间",
-    "key": "草稿编号",
-}
+CHINESE_NAMES: dict[str, str] = {**GRIDS.labels(), DRAFT_KEY: "草稿编号"}
 ALIASES = {zh: en for en, zh in CHINESE_NAMES.items()}
-TEXT = ("key", "code", "name", "kind", "village_code", "leader_name", "leader_phone")
-INTEGER = ("households", "population")
+_EDITED = GRIDS.select((KEY_ROLE, PARENT, DETAIL))
+TEXT = (DRAFT_KEY, *(f.name for f in _EDITED if f.type == TEXT_TYPE))
+INTEGER = tuple(f.name for f in _EDITED if f.type == INTEGER_TYPE)
 PROPERTIES = (*TEXT, *INTEGER)
 
 
@@ -164,43 +157,3 @@ def parse_grids(data: Any, *, crs: str | None = None) -> gpd.GeoDataFrame:
         )
     data = {p: pd.Series([r[p] for r in rows], dtype=object) for p in PROPERTIES}
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=4490), crs=4490)
-
-
-def rounded(geom: BaseGeometry | None) -> dict[str, Any] | None:
-    """A geometry as GeoJSON with coordinates rounded to 1e-8 degrees (about a millimetre)."""
-    if geom is None or geom.is_empty:
-        return None
-    return mapping(shapely.transform(geom, lambda xy: np.round(xy, GEOJSON_DIGITS)))
-
-
-def feature_collection(
-    frame: gpd.GeoDataFrame, *, properties: list[str], id_column: str | None = None
-) -> dict[str, Any]:
-    """A GeoDataFrame to a FeatureCollection with only ``properties`` (JSON-safe values)."""
-    features = []
-    columns = {
-        p: frame[p].tolist() if p in frame.columns else [None] * len(frame) for p in properties
-    }
-    for n, geom in enumerate(frame.geometry):
-        props = {p: _json(columns[p][n]) for p in properties}
-        feature: dict[str, Any] = {
-            "type": "Feature",
-            "geometry": rounded(geom),
-            "properties": props,
-        }
-        if id_column is not None:
-            feature["id"] = str(frame[id_column].iloc[n])
-        features.append(feature)
-    return {"type": "FeatureCollection", "features": features}
-
-
-def _json(value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value

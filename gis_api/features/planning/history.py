@@ -15,16 +15,21 @@ from boundaries.versions import assign_codes, diff_versions, same_shape
 from gis_api.core.auth import Principal
 from gis_api.features.planning import store
 from gis_api.features.planning.drafts import draft_frame
-from gis_api.features.planning.features import feature_collection
 from gis_api.features.planning.versions import current_version, instant_of, list_versions
+from gis_api.schema.fields import DETAIL, PARENT
+from gis_api.schema.geojson import feature_collection
+from gis_api.schema.layers import GRIDS
 from gis_api.schema.models import Draft, Grid
 
 GRID_PROPERTIES = list(store.GRID_FIELDS)
+COMPARED = GRIDS.names((PARENT, DETAIL), stored=True)
+"""The fields whose change makes a new version with the same shape."""
 
 
 def visible(properties: list[str], principal: Principal) -> list[str]:
     """Drop personal fields for roles that may not see them."""
-    return [p for p in properties if principal.personal or p != "leader_phone"]
+    allowed = set(GRIDS.names(caller=principal))
+    return [p for p in properties if p in allowed]
 
 
 def grid_history(session: Session, code: str, principal: Principal) -> dict[str, Any]:
@@ -50,7 +55,7 @@ def grid_history(session: Session, code: str, principal: Principal) -> dict[str,
         if not same_shape(before.geometry, after.geometry):
             change.append("reshaped")
         else:
-            fields = [p for p in GRID_PROPERTIES[2:9] if before[p] != after[p]]
+            fields = [p for p in COMPARED if before[p] != after[p]]
             change.append("changed: " + ", ".join(fields) if fields else "re-published")
     frame["change"] = change
     current = frame["valid_to"].iloc[-1] is None
@@ -59,7 +64,10 @@ def grid_history(session: Session, code: str, principal: Principal) -> dict[str,
         "current": bool(current),
         "versions": len(frame),
         **feature_collection(
-            frame, properties=[*visible(GRID_PROPERTIES, principal), "change"], id_column="version"
+            frame,
+            properties=[*visible(GRID_PROPERTIES, principal), "change"],
+            id_column="version",
+            layer=GRIDS,
         ),
     }
 
@@ -87,7 +95,7 @@ def version_grids(
         "area_code": code,
         "version": version,
         **feature_collection(
-            frame, properties=visible(GRID_PROPERTIES, principal), id_column="code"
+            frame, properties=visible(GRID_PROPERTIES, principal), id_column="code", layer=GRIDS
         ),
     }
 
@@ -103,6 +111,7 @@ def diff(
         version_frame(session, code, before),
         version_frame(session, code, target),
         store.buildings_frame(session, [code]),
+        attributes=GRIDS.names((DETAIL,)),
     )
     return {"area_code": code, "from": before, "to": target, **changes.as_dict()}
 
@@ -126,7 +135,12 @@ def draft_diff(session: Session, draft: Draft) -> dict[str, Any]:
     frame = frame.assign(code=predicted_codes(session, draft, frame))
     frame["geometry"] = [polygonal(g) for g in frame.geometry]
     published = store.grids_frame(session, village_codes=[draft.area_code])
-    changes = diff_versions(published, frame, store.buildings_frame(session, [draft.area_code]))
+    changes = diff_versions(
+        published,
+        frame,
+        store.buildings_frame(session, [draft.area_code]),
+        attributes=GRIDS.names((DETAIL,)),
+    )
     return {
         "draft_id": draft.id,
         "area_code": draft.area_code,

@@ -16,7 +16,8 @@ from gis_api.core.auth import Principal
 from gis_api.core.settings import Settings
 from gis_api.features.planning import store
 from gis_api.features.planning.drafts import DEFAULT_KIND, create_draft, draft_meta
-from gis_api.features.planning.features import feature_collection
+from gis_api.schema.geojson import feature_collection
+from gis_api.schema.layers import GRIDS
 
 GRID_PROPERTIES = ["key", "households", "buildings", "area_m2", "compactness", "status"]
 
@@ -75,6 +76,7 @@ def propose(
             ),
             properties=GRID_PROPERTIES,
             id_column="key",
+            layer=GRIDS,
         ),
     }
     if save:

@@ -37,9 +37,12 @@ from gis_api.features.planning import store
 from gis_api.features.planning.checks import validate_draft
 from gis_api.features.planning.drafts import DEFAULT_KIND, actor_of, counted, draft_frame, get_draft
 from gis_api.features.planning.versions import current_version, instant_of, instants, lock_village
+from gis_api.schema.fields import DETAIL
+from gis_api.schema.layers import GRIDS
 from gis_api.schema.models import AreaVersion, Grid
 
-DETAILS = ("name", "kind", "households", "population", "leader_name", "leader_phone")
+DETAILS = GRIDS.names((DETAIL,))
+"""What a planner sets on a grid besides its shape (compared and written when publishing)."""
 
 
 def _norm(value: Any) -> Any:
@@ -321,7 +324,7 @@ def rebase(session: Session, *, draft_id: int, principal: Principal) -> dict[str
     )
     now = store.grids_frame(session, village_codes=[draft.area_code])
     buildings = store.buildings_frame(session, [draft.area_code])
-    changes = diff_versions(before, now, buildings).as_dict()
+    changes = diff_versions(before, now, buildings, attributes=DETAILS).as_dict()
     old_base = draft.base_version
     draft.base_version = current
     draft.revision += 1

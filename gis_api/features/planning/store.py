@@ -19,22 +19,11 @@ from boundaries.errors import InvalidInput, NotFound
 from boundaries.report import ValidationRules
 from gis_api.core.auth import Principal
 from gis_api.core.settings import Settings
+from gis_api.schema.layers import GRIDS
 from gis_api.schema.models import AdminArea, Building, Grid, PlanningRules
 
-GRID_FIELDS = (
-    "code",
-    "version",
-    "name",
-    "kind",
-    "village_code",
-    "households",
-    "population",
-    "leader_name",
-    "leader_phone",
-    "valid_from",
-    "valid_to",
-    "created_by",
-)
+GRID_FIELDS = GRIDS.names(stored=True)
+"""Every stored field of a grid version (personal ones too: callers drop what they may not show)."""
 RULE_FIELDS = (
     "community_households",
     "village_households",

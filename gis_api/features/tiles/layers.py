@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from boundaries.errors import NotFound
+from gis_api.schema.fields import DETAIL, KEY, PARENT, Layer
+from gis_api.schema.layers import ADMIN_AREAS, GRIDS
 
 EXTENT = 4096
 BUFFER = 64
@@ -16,23 +18,38 @@ BUFFER = 64
 
 @dataclass(frozen=True)
 class TileLayerSpec:
-    """One layer: its table, the properties a tile carries, and the zooms it is drawn at."""
+    """One layer drawn as tiles: the declared layer, which of its fields (by role) a tile
+    carries, and the zooms it is drawn at.
+    """
 
     name: str
-    table: str
-    columns: tuple[tuple[str, str], ...]
-    """(column, SQL type) of the properties in a tile, in order."""
-    area_column: str
+    layer: Layer
+    roles: tuple[str, ...]
     where: str
     """A fixed SQL condition (current versions only, which levels at which zoom)."""
     minzoom: int
     maxzoom: int = 22
-    personal: tuple[str, ...] = ()
     id_column: str | None = None
+
+    @property
+    def table(self) -> str:
+        """The layer's table."""
+        return self.layer.table
+
+    @property
+    def area_column(self) -> str:
+        """The column whose code prefix the jurisdiction filters on."""
+        return self.layer.area_field
+
+    @property
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        """(column, SQL type) of every property a tile may carry, in order."""
+        return self.visible_columns(personal=True)
 
     def visible_columns(self, *, personal: bool) -> tuple[tuple[str, str], ...]:
         """The properties a caller may see (personal ones only with the right role)."""
-        return tuple(c for c in self.columns if personal or c[0] not in self.personal)
+        fields = self.layer.select(self.roles, personal=personal, stored=True)
+        return tuple((f.name, f.type) for f in fields)
 
 
 TILE_LAYERS: dict[str, TileLayerSpec] = {
@@ -40,28 +57,16 @@ TILE_LAYERS: dict[str, TileLayerSpec] = {
     for spec in (
         TileLayerSpec(
             name="grids",
-            table="grids",
-            columns=(
-                ("code", "text"),
-                ("name", "text"),
-                ("kind", "text"),
-                ("village_code", "text"),
-                ("households", "integer"),
-                ("population", "integer"),
-                ("leader_name", "text"),
-                ("leader_phone", "text"),
-            ),
-            area_column="code",
+            layer=GRIDS,
+            roles=(KEY, PARENT, DETAIL),
             where="valid_to IS NULL",
             minzoom=10,
-            personal=("leader_phone",),
             id_column="id",
         ),
         TileLayerSpec(
             name="areas",
-            table="admin_areas",
-            columns=(("code", "text"), ("name", "text"), ("level", "text"), ("kind", "text")),
-            area_column="code",
+            layer=ADMIN_AREAS,
+            roles=(KEY, DETAIL),
             # counties at every zoom, towns from 7, villages and communities from 10
             where="(level = 'county' OR (level = 'town' AND :z >= 7) "
             "OR (level = 'village' AND :z >= 10))",
