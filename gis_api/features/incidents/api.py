@@ -22,12 +22,26 @@ from gis_api.core.deps import (
     get_principal,
     key_from_request,
 )
+from gis_api.core.errors import error_responses
 from gis_api.features.incidents import queries, service, workflow
 from gis_api.features.incidents.figures import grid_counts, incident_figures, summary
 from gis_api.features.incidents.hotspots import hotspots
+from gis_api.features.incidents.models import (
+    Hotspots,
+    IncidentConfig,
+    IncidentDetail,
+    IncidentFigures,
+    IncidentList,
+    IncidentSummary,
+    LiveIncidents,
+    TransitionAnswer,
+)
 from gis_api.features.ogc.params import parse_bbox
+from gis_api.schema.answers import AnswerRoute
 
-router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
+router = APIRouter(prefix="/v1/incidents", tags=["incidents"], route_class=AnswerRoute)
+FILTERED = error_responses(400)
+"""The filters' ``bbox`` is checked like OGC's: 400 when it is not understood."""
 
 SESSION_RENEW_AFTER = 3600
 """Seconds after which the live feed re-signs a map session cookie (sliding expiry)."""
@@ -122,7 +136,11 @@ def incident_filter(
 Filters = Annotated[queries.IncidentFilter, Depends(incident_filter)]
 
 
-@router.get("/config", summary="Categories, severities, sources, statuses, steps, deadlines")
+@router.get(
+    "/config",
+    summary="Categories, severities, sources, statuses, steps, deadlines",
+    response_model=IncidentConfig,
+)
 def config(principal: Caller, settings: SettingsDep) -> dict[str, Any]:
     """What a client needs to build a report form and show the loop."""
     return {
@@ -144,7 +162,13 @@ def config(principal: Caller, settings: SettingsDep) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, summary="Report an incident")
+@router.post(
+    "",
+    status_code=201,
+    summary="Report an incident",
+    response_model=IncidentDetail,
+    responses=error_responses(409),
+)
 def report(
     body: ReportBody,
     request: Request,
@@ -167,7 +191,9 @@ def report(
     )
 
 
-@router.get("", summary="List incidents with filters")
+@router.get(
+    "", summary="List incidents with filters", response_model=IncidentList, responses=FILTERED
+)
 def list_incidents(
     principal: IncidentReader,
     session: SessionDep,
@@ -216,7 +242,11 @@ def renew_session(request: Request, response: Response) -> None:
     )
 
 
-@router.get("/live", summary="Open and recently closed incidents as GeoJSON (map pages)")
+@router.get(
+    "/live",
+    summary="Open and recently closed incidents as GeoJSON (map pages)",
+    response_model=LiveIncidents,
+)
 def live(
     request: Request,
     response: Response,
@@ -256,7 +286,12 @@ def live(
     return {"type": "FeatureCollection", "features": features}
 
 
-@router.get("/figures", summary="Counts, time to close and overdue share by area and period")
+@router.get(
+    "/figures",
+    summary="Counts, time to close and overdue share by area and period",
+    response_model=IncidentFigures,
+    responses=FILTERED,
+)
 def figures(
     principal: IncidentReader,
     session: SessionDep,
@@ -272,7 +307,12 @@ def figures(
     return {"by": by, "period": period, "timezone": settings.timezone, "rows": rows}
 
 
-@router.get("/summary", summary="Totals by status, category and severity")
+@router.get(
+    "/summary",
+    summary="Totals by status, category and severity",
+    response_model=IncidentSummary,
+    responses=FILTERED,
+)
 def totals(principal: IncidentReader, session: SessionDep, flt: Filters) -> dict[str, Any]:
     """Totals for the wall screen and the per-grid counts for a choropleth."""
     return {
@@ -281,7 +321,12 @@ def totals(principal: IncidentReader, session: SessionDep, flt: Filters) -> dict
     }
 
 
-@router.get("/hotspots", summary="Hot spots: kernel density of incidents in metres")
+@router.get(
+    "/hotspots",
+    summary="Hot spots: kernel density of incidents in metres",
+    response_model=Hotspots,
+    responses=FILTERED,
+)
 def hot_spots(
     principal: IncidentReader,
     session: SessionDep,
@@ -313,7 +358,12 @@ def _detail(session: SessionDep, incident_id: int, principal: Principal) -> dict
     return body
 
 
-@router.get("/{incident_id}", summary="One incident with every step")
+@router.get(
+    "/{incident_id}",
+    summary="One incident with every step",
+    response_model=IncidentDetail,
+    responses=error_responses(404),
+)
 def get_incident(
     incident_id: int, principal: IncidentReader, session: SessionDep
 ) -> dict[str, Any]:
@@ -321,7 +371,12 @@ def get_incident(
     return _detail(session, incident_id, principal)
 
 
-@router.post("/{incident_id}/transitions", summary="Take one step of the loop")
+@router.post(
+    "/{incident_id}/transitions",
+    summary="Take one step of the loop",
+    response_model=TransitionAnswer,
+    responses=error_responses(404, 409),
+)
 def transition(
     incident_id: int, body: TransitionBody, principal: Caller, session: SessionDep
 ) -> dict[str, Any]:
