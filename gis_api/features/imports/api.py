@@ -14,6 +14,7 @@ from starlette.responses import Response
 from boundaries.errors import InvalidInput
 from gis_api.core.deps import Importer, SessionDep
 from gis_api.features.imports.service import import_file
+from gis_api.schema.imports import ImportResult
 from importers import LAYERS
 
 router = APIRouter(prefix="/v1", tags=["imports"])
@@ -22,6 +23,7 @@ router = APIRouter(prefix="/v1", tags=["imports"])
 @router.post(
     "/imports/{layer}",
     summary="Import a layer file (planner, admin)",
+    response_model=ImportResult,
     description=f"Layers: {', '.join(LAYERS)}. Formats: GeoJSON, GeoPackage, Shapefile (.zip), "
     "KML, CSV/XLSX with lon/lat. All-or-nothing; re-importing the same file changes nothing.",
 )
