@@ -146,8 +146,9 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     planning_pages,
     planning_versions_api,
 )
-"""Every module with routes: its ``router`` (FastAPI) and its ``HOT_ROUTES`` (bare Starlette
-routes for the hot path, placed before everything else)."""
+"""Every module with routes: its ``router`` (FastAPI), its ``HOT_ROUTES`` (bare Starlette
+routes for the hot path, placed before everything else) and its ``DOC_MODELS`` (response models
+that hand-written OpenAPI docs refer to)."""
 
 
 def _include_routers(app: FastAPI) -> None:
@@ -157,7 +158,7 @@ def _include_routers(app: FastAPI) -> None:
         for path, endpoint, doc in getattr(module, "HOT_ROUTES", ()):
             app.router.routes.insert(0, Route(path, endpoint, methods=list(doc)))
             hot_docs[re.sub(r"\{(\w+):\w+\}", r"{\1}", path)] = doc  # no converters in OpenAPI
-        doc_models.extend(getattr(module, "HOT_MODELS", ()))
+        doc_models.extend(getattr(module, "DOC_MODELS", ()))
         router = getattr(module, "router", None)
         if router is not None:
             app.include_router(router)

@@ -30,6 +30,6 @@ class AnswerRoute(APIRoute):
 
 def content_of(model: type[BaseModel], media_type: str = "application/json") -> dict[str, Any]:
     """The ``content`` of a hand-written OpenAPI response answering ``model`` (the model must be
-    in the module's ``HOT_MODELS`` so that the app adds it to the schema's components).
+    in the module's ``DOC_MODELS`` so that the app adds it to the schema's components).
     """
     return {media_type: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}

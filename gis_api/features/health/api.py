@@ -33,5 +33,5 @@ HEALTH_DOC: dict[str, Any] = {
     }
 }
 HOT_ROUTES = [("/healthz", healthz, HEALTH_DOC)]
-HOT_MODELS = [Health]
+DOC_MODELS = [Health]
 """Models the hand-written docs refer to (added to the schema's components)."""

@@ -168,7 +168,7 @@ LOOKUP_DOC: dict[str, Any] = {
     }
 }
 HOT_ROUTES = [("/v1/lookup", lookup_endpoint, LOOKUP_DOC)]
-HOT_MODELS = [LookupAnswer]
+DOC_MODELS = [LookupAnswer]
 """Models the hand-written docs refer to (added to the schema's components)."""
 
 

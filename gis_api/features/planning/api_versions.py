@@ -22,7 +22,7 @@ from gis_api.features.planning.export import (
 from gis_api.features.planning.features import parse_geometry
 from gis_api.features.planning.proposing import propose
 from gis_api.features.planning.publish import publish_draft, rebase, restore_version
-from gis_api.schema.answers import AnswerRoute
+from gis_api.schema.answers import AnswerRoute, content_of
 
 router = APIRouter(prefix="/v1", tags=["planning"], route_class=AnswerRoute)
 
@@ -65,10 +65,13 @@ class ProposalRequest(BaseModel):
 EXPORT: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "the file, as an attachment",
-        "content": {media: {} for media, _ in FORMATS.values()},
+        "content": {media: {} for media, _ in FORMATS.values()}
+        | content_of(m.ExportedGrids, FORMATS["geojson"][0]),
     },
     **error_responses(404),
 }
+DOC_MODELS = [m.ExportedGrids]
+"""Models the hand-written docs refer to (added to the schema's components)."""
 
 
 def _download(content: bytes, media_type: str, filename: str) -> Response:

@@ -296,3 +296,9 @@ class Proposal(Answer):
     seconds: float
     grids_geojson: FeatureCollection
     draft: DraftMeta | None = Field(None, description="with save: the new draft")
+
+
+class ExportedGrids(FeatureCollection):
+    """The GeoJSON file of ``…/export?format=geojson`` (an attachment)."""
+
+    name: str = Field(description="the file's name without its extension")
