@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -50,7 +50,7 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
-OPEN = {"security": []}
+OPEN: dict[str, Any] = {"security": []}
 """``openapi_extra`` of a route that needs no key."""
 
 
