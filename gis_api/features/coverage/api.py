@@ -33,6 +33,8 @@ OfflineParam = Annotated[bool, Query(description="count offline cameras too (pla
 GEOJSON_DIGITS = 8
 AREA_ERRORS = error_responses(404)
 """Every coverage answer is of an area: 404 when there is no such area."""
+MEASURE_ERRORS = error_responses(400, 404)
+"""With shares and distances to check: 400 for one out of its range."""
 
 
 def _json(body: Any, media_type: str = "application/json") -> Response:
@@ -43,7 +45,7 @@ def _json(body: Any, media_type: str = "application/json") -> Response:
     "/v1/coverage",
     summary="Coverage report of a grid, village, town or county",
     response_model=m.CoverageReport,
-    responses=AREA_ERRORS,
+    responses=MEASURE_ERRORS,
 )
 def coverage_report(
     principal: Reader,
@@ -156,7 +158,7 @@ def attach_relocation_sites(principal: Planner, session: SessionDep, body: Attac
     "/v1/coverage/placement",
     summary="Where k new cameras cover the most (MCLP)",
     response_model=m.Placement,
-    responses=AREA_ERRORS,
+    responses=MEASURE_ERRORS,
 )
 def camera_placement(
     principal: Reader, session: SessionDep, body: placement.PlacementRequest

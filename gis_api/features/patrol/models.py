@@ -197,6 +197,21 @@ class Totals(Answer):
     longest_duration_s: float
 
 
+class PlanSummary(Answer):
+    """A saved plan without its request and answer."""
+
+    id: int
+    kind: str
+    name: str | None
+    network: str | None
+    teams: int | None
+    distance_m: float | None
+    duration_s: float | None
+    created_at: str | None = Field(description="ISO 8601 instant")
+    created_by: str | None
+    map_url: str
+
+
 class PatrolAnswer(Answer):
     """What both kinds of plan answer."""
 
@@ -208,6 +223,7 @@ class PatrolAnswer(Answer):
     unreachable: list[UnreachableStop]
     totals: Totals
     timing: dict[str, float] = Field(description="seconds spent per phase")
+    plan: PlanSummary | None = Field(None, description="with save: the plan as saved")
 
 
 class RoutePlan(PatrolAnswer):
@@ -231,21 +247,6 @@ class StreetPlan(PatrolAnswer):
     streets: dict[str, Any] = Field(description="segments, names, required_m, lines")
     deadhead: dict[str, Any] = Field(description="distance_m, share, lines walked twice")
     method: dict[str, Any]
-
-
-class PlanSummary(Answer):
-    """A saved plan without its request and answer."""
-
-    id: int
-    kind: str
-    name: str | None
-    network: str | None
-    teams: int | None
-    distance_m: float | None
-    duration_s: float | None
-    created_at: str | None = Field(description="ISO 8601 instant")
-    created_by: str | None
-    map_url: str
 
 
 class SavedPlan(PlanSummary):
