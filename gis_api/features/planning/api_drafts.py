@@ -21,7 +21,7 @@ from gis_api.features.planning.checks import validate_draft, validate_frame, val
 from gis_api.features.planning.features import parse_geometry, parse_grids, parse_properties
 from gis_api.features.planning.history import draft_diff
 from gis_api.features.planning.store import get_area
-from gis_api.schema.answers import AnswerRoute
+from gis_api.schema.answers import AnswerRoute, documented
 from gis_api.schema.models import DRAFT_SOURCES
 
 router = APIRouter(prefix="/v1", tags=["planning"], route_class=AnswerRoute)
@@ -66,6 +66,10 @@ class Move(BaseModel):
     to: str = Field(description="key of the receiving grid")
 
 
+AREA_REPORT = {**documented(m.AreaReport), **error_responses(404)}
+"""A report of a whole county can hold thousands of problems and grids: documented, not checked
+on every answer (checking 500 problems and 500 grids added ~85 ms to ~50 ms of encoding).
+"""
 DRAFT_EDIT = error_responses(404, 409)
 """An edit of a draft: 404 for no such draft or grid, 409 on a stale ``revision`` or a draft
 that is no longer open.
@@ -79,8 +83,8 @@ def _draft_answer(session: SessionDep, draft: Any, principal: Any) -> dict[str, 
 @router.post(
     "/validation",
     summary="Validate grids of an area without storing them",
-    response_model=m.AreaReport,
-    responses=error_responses(404),
+    response_model=Any,
+    responses=AREA_REPORT,
 )
 def validate_collection(
     session: SessionDep,
@@ -101,8 +105,8 @@ def validate_collection(
 @router.get(
     "/areas/{code}/validation",
     summary="Validate the published grids of an area",
-    response_model=m.AreaReport,
-    responses=error_responses(404),
+    response_model=Any,
+    responses=AREA_REPORT,
 )
 def validate_area(
     code: str, session: SessionDep, settings: SettingsDep, principal: Reader
