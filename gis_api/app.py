@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -10,12 +11,13 @@ from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import Route
 
 from gis_api.core.auth import KeyVerifier
 from gis_api.core.db import make_engine, make_session_factory
-from gis_api.core.errors import install_error_handlers
+from gis_api.core.errors import ErrorBody, error_doc, install_error_handlers
 from gis_api.core.listener import ChangeListener
 from gis_api.core.logging import RequestContext
 from gis_api.core.settings import Settings
@@ -146,37 +148,81 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     planning_pages,
     planning_versions_api,
 )
-"""Every module with routes: its ``router`` (FastAPI) and its ``HOT_ROUTES`` (bare Starlette
-routes for the hot path, placed before everything else)."""
+"""Every module with routes: its ``router`` (FastAPI), its ``HOT_ROUTES`` (bare Starlette
+routes for the hot path, placed before everything else) and its ``DOC_MODELS`` (response models
+that hand-written OpenAPI docs refer to)."""
 
 
 def _include_routers(app: FastAPI) -> None:
     hot_docs: dict[str, dict[str, object]] = {}
+    doc_models: list[type[BaseModel]] = [ErrorBody]
     for module in ROUTE_MODULES:
         for path, endpoint, doc in getattr(module, "HOT_ROUTES", ()):
             app.router.routes.insert(0, Route(path, endpoint, methods=list(doc)))
             hot_docs[re.sub(r"\{(\w+):\w+\}", r"{\1}", path)] = doc  # no converters in OpenAPI
+        doc_models.extend(getattr(module, "DOC_MODELS", ()))
         router = getattr(module, "router", None)
         if router is not None:
             app.include_router(router)
     mount_static(app, static_mounts())
-    _document(app, hot_docs)
+    _document(app, hot_docs, doc_models)
 
 
-def _document(app: FastAPI, hot_docs: dict[str, dict[str, object]]) -> None:
-    """Add the bare routes and the key schemes to the generated OpenAPI schema."""
+KEYED_ERRORS = ("401", "403", "422")
+"""What every operation that needs a key may answer (an open one says ``security: []``)."""
+FASTAPI_422 = ("HTTPValidationError", "ValidationError")
+
+
+def _component_schemas(models: list[type[BaseModel]]) -> dict[str, Any]:
+    """The JSON schemas of models the hand-written docs refer to, with their own parts."""
+    out: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        out.update(schema.pop("$defs", {}))
+        out[model.__name__] = schema
+    return out
+
+
+def _fastapi_422(response: dict[str, Any] | None) -> bool:
+    content = (response or {}).get("content", {}).get("application/json", {})
+    return str(content.get("schema", {}).get("$ref", "")).endswith(FASTAPI_422[0])
+
+
+def _errors_documented(schema: dict[str, Any]) -> None:
+    """Every error is an ``ErrorBody``: FastAPI's own 422 schema is replaced, and an
+    operation that needs a key says it may answer 401, 403 and 422.
+    """
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            keyed = operation.get("security") != []
+            for status in KEYED_ERRORS if keyed else ("422",):
+                if (keyed and status not in responses) or _fastapi_422(responses.get(status)):
+                    responses[status] = error_doc(int(status))
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in FASTAPI_422:
+        schemas.pop(name, None)
+
+
+def _document(
+    app: FastAPI, hot_docs: dict[str, dict[str, object]], models: list[type[BaseModel]]
+) -> None:
+    """Add the bare routes, the error body and the key schemes to the generated OpenAPI schema."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = generate()
-        schema.setdefault("paths", {}).update(hot_docs)
-        schema.setdefault("components", {})["securitySchemes"] = {
+        schema.setdefault("paths", {}).update(copy.deepcopy(hot_docs))
+        components = schema.setdefault("components", {})
+        components.setdefault("schemas", {}).update(_component_schemas(models))
+        components["securitySchemes"] = {
             "APIKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
             "HTTPBearer": {"type": "http", "scheme": "bearer"},
         }
         schema["security"] = [{"APIKeyHeader": []}, {"HTTPBearer": []}]
+        _errors_documented(schema)
         app.openapi_schema = schema
         return schema
 

@@ -15,6 +15,7 @@ import orjson
 import psycopg2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
@@ -56,6 +57,42 @@ KIND: dict[int, str] = {
     500: "internal",
     503: "unavailable",
 }
+
+
+class ErrorBody(BaseModel):
+    """The body of every 4xx and 5xx answer (``error_response``)."""
+
+    error: str = Field(description="the kind: " + ", ".join(sorted(set(KIND.values()))))
+    message: str = Field(description="what was wrong and where, for a person")
+    details: object = Field(
+        None, description="when given: the problems one by one (e.g. 422: where, reason)"
+    )
+
+
+ERROR_MEANINGS: dict[int, str] = {
+    400: "a parameter that is not understood (named in the message)",
+    401: "no key, or a key that is not valid",
+    403: "the key's role or jurisdiction does not allow this",
+    404: "nothing with that id or code (within the key's jurisdiction)",
+    409: "a conflict with the current state (the message says what to do)",
+    413: "the upload or batch is larger than the limit",
+    422: "invalid input: each problem with where it is",
+    503: "a service this needs is not available now; try again later",
+}
+ERROR_SCHEMA_REF = "#/components/schemas/ErrorBody"
+
+
+def error_doc(status: int) -> dict[str, object]:
+    """The OpenAPI response object of an error status (for hand-written operation docs)."""
+    return {
+        "description": ERROR_MEANINGS[status],
+        "content": {"application/json": {"schema": {"$ref": ERROR_SCHEMA_REF}}},
+    }
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """``responses=`` of a route or router: these statuses answer ``ErrorBody``."""
+    return {s: {"model": ErrorBody, "description": ERROR_MEANINGS[s]} for s in statuses}
 
 
 def status_for(exc: e.GridmapError) -> int:

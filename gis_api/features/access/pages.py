@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -50,13 +50,32 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
-@router.get("/login", response_class=HTMLResponse, summary="Log in to the map pages")
+OPEN: dict[str, Any] = {"security": []}
+"""``openapi_extra`` of a route that needs no key."""
+
+
+@router.get(
+    "/login",
+    response_class=HTMLResponse,
+    summary="Log in to the map pages",
+    openapi_extra=OPEN,
+)
 async def login_form(next: str | None = None) -> HTMLResponse:
     """A form that takes a key once."""
     return HTMLResponse(LOGIN_PAGE.format(next=html.escape(_safe_next(next)), error=""))
 
 
-@router.post("/login", summary="Check a key and start a session")
+@router.post(
+    "/login",
+    response_class=HTMLResponse,
+    summary="Check a key and start a session",
+    openapi_extra=OPEN,
+    responses={
+        303: {"description": "the key is good: to `next`, with the session cookie"},
+        401: {"description": "the login form again, saying the key is not valid"},
+        403: {"description": "the login form again, saying the key's role may not read"},
+    },
+)
 async def login(
     request: Request,
     key: Annotated[str, Form()],
@@ -87,7 +106,13 @@ async def login(
     return response
 
 
-@router.get("/logout", summary="End the map session")
+@router.get(
+    "/logout",
+    response_class=RedirectResponse,
+    status_code=303,
+    summary="End the map session",
+    openapi_extra=OPEN,
+)
 async def logout() -> Response:
     """Forget the session cookie."""
     response = RedirectResponse("/login", status_code=303)

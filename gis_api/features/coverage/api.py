@@ -11,10 +11,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gis_api.core.deps import Planner, Reader, SessionDep
+from gis_api.core.errors import error_responses
 from gis_api.core.pages import page_principal, shift_frame
+from gis_api.features.coverage import models as m
 from gis_api.features.coverage import placement, relocation, service
 from gis_api.features.coverage.pages import coverage_page_html
 from gis_api.schema.geojson import feature_collection
+from gis_api.schema.geojson_models import FeatureCollection, GeoJSONResponse
 from gis_api.schema.layers import CAMERAS, GRIDS
 
 router = APIRouter(tags=["coverage"])
@@ -27,13 +30,22 @@ AreaParam = Annotated[
     ),
 ]
 OfflineParam = Annotated[bool, Query(description="count offline cameras too (planned coverage)")]
+AREA_ERRORS = error_responses(404)
+"""Every coverage answer is of an area: 404 when there is no such area."""
+MEASURE_ERRORS = error_responses(400, 404)
+"""With shares and distances to check: 400 for one out of its range."""
 
 
 def _json(body: Any, media_type: str = "application/json") -> Response:
     return Response(orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY), media_type=media_type)
 
 
-@router.get("/v1/coverage", summary="Coverage report of a grid, village, town or county")
+@router.get(
+    "/v1/coverage",
+    summary="Coverage report of a grid, village, town or county",
+    response_model=m.CoverageReport,
+    responses=MEASURE_ERRORS,
+)
 def coverage_report(
     principal: Reader,
     session: SessionDep,
@@ -61,6 +73,9 @@ def coverage_report(
 @router.get(
     "/v1/coverage/blind-spots",
     summary="The parts of each grid in no camera's view, as GeoJSON",
+    response_model=FeatureCollection,
+    response_class=GeoJSONResponse,
+    responses=AREA_ERRORS,
 )
 def blind_spots(
     principal: Reader,
@@ -84,6 +99,8 @@ def blind_spots(
 @router.get(
     "/v1/coverage/relocation-sites",
     summary="Relocation sites: who manages each, nearest village, grids",
+    response_model=list[m.RelocationSite],
+    responses=AREA_ERRORS,
 )
 def relocation_sites(principal: Reader, session: SessionDep, area: AreaParam) -> Response:
     """Each site's managing area, the expected one (containing community or nearest village),
@@ -102,6 +119,8 @@ class AttachBody(BaseModel):
 @router.post(
     "/v1/coverage/relocation-sites/attach",
     summary="Attach relocation sites to their nearest village (planner, admin)",
+    response_model=m.AttachAnswer,
+    responses=AREA_ERRORS,
 )
 def attach_relocation_sites(principal: Planner, session: SessionDep, body: AttachBody) -> Response:
     """Set managing_area_code of every ``attached`` site whose stored village is not the
@@ -118,7 +137,12 @@ def attach_relocation_sites(principal: Planner, session: SessionDep, body: Attac
     return _json({"dry_run": body.dry_run, "changes": changes})
 
 
-@router.post("/v1/coverage/placement", summary="Where k new cameras cover the most (MCLP)")
+@router.post(
+    "/v1/coverage/placement",
+    summary="Where k new cameras cover the most (MCLP)",
+    response_model=m.Placement,
+    responses=MEASURE_ERRORS,
+)
 def camera_placement(
     principal: Reader, session: SessionDep, body: placement.PlacementRequest
 ) -> Response:

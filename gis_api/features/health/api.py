@@ -7,6 +7,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from gis_api.features.health.models import Health
+from gis_api.schema.answers import content_of
+
 _OK = b'{"status":"ok"}'
 
 
@@ -20,7 +23,15 @@ HEALTH_DOC: dict[str, Any] = {
         "tags": ["health"],
         "summary": "Liveness: the process answers (no key needed)",
         "operationId": "healthz_get",
-        "responses": {"200": {"description": '{"status": "ok"}'}},
+        "security": [],
+        "responses": {
+            "200": {
+                "description": '{"status": "ok"}',
+                "content": content_of(Health),
+            }
+        },
     }
 }
 HOT_ROUTES = [("/healthz", healthz, HEALTH_DOC)]
+DOC_MODELS = [Health]
+"""Models the hand-written docs refer to (added to the schema's components)."""

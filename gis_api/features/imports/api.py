@@ -14,6 +14,7 @@ from starlette.responses import Response
 from boundaries.errors import InvalidInput
 from gis_api.core.deps import Importer, SessionDep
 from gis_api.features.imports.service import import_file
+from gis_api.schema.imports import ImportResult
 from gis_api.schema.layers import IMPORT_LAYERS
 
 router = APIRouter(prefix="/v1", tags=["imports"])
@@ -25,6 +26,7 @@ router = APIRouter(prefix="/v1", tags=["imports"])
     description=f"Layers: {', '.join(IMPORT_LAYERS)}. Formats: GeoJSON, GeoPackage, "
     "Shapefile (.zip), KML, CSV/XLSX with lon/lat. All-or-nothing; re-importing the same file "
     "changes nothing.",
+    response_model=ImportResult,
 )
 async def import_layer(
     layer: str,

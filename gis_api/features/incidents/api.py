@@ -23,15 +23,32 @@ from gis_api.core.deps import (
     get_principal,
     key_from_request,
 )
+from gis_api.core.errors import error_responses
 from gis_api.features.incidents import queries, service, workflow
 from gis_api.features.incidents.figures import grid_counts, incident_figures, summary
 from gis_api.features.incidents.hotspots import hotspots
+from gis_api.features.incidents.models import (
+    Hotspots,
+    IncidentConfig,
+    IncidentDetail,
+    IncidentFigures,
+    IncidentList,
+    IncidentSummary,
+    LiveIncidents,
+    TransitionAnswer,
+)
 from gis_api.features.ogc.params import parse_bbox
+from gis_api.schema.answers import AnswerRoute, documented
 from gis_api.schema.geojson import feature, feature_collection, geometry_json
 from gis_api.schema.incidents import ReporterInput
 from gis_api.schema.layers import INCIDENTS
 
-router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
+router = APIRouter(prefix="/v1/incidents", tags=["incidents"], route_class=AnswerRoute)
+FILTERED = error_responses(400)
+"""The filters' ``bbox`` is checked like OGC's: 400 when it is not understood."""
+# The list, the live feed, the figures and the hot spots can be thousands of rows or features:
+# their models document them (``documented``) and are not checked on every answer; the tests
+# validate real answers against /openapi.json.
 
 SESSION_RENEW_AFTER = 3600
 """Seconds after which the live feed re-signs a map session cookie (sliding expiry)."""
@@ -124,7 +141,11 @@ def incident_filter(
 Filters = Annotated[queries.IncidentFilter, Depends(incident_filter)]
 
 
-@router.get("/config", summary="Categories, severities, sources, statuses, steps, deadlines")
+@router.get(
+    "/config",
+    summary="Categories, severities, sources, statuses, steps, deadlines",
+    response_model=IncidentConfig,
+)
 def config(principal: Caller, settings: SettingsDep) -> dict[str, Any]:
     """What a client needs to build a report form and show the loop."""
     return {
@@ -146,7 +167,13 @@ def config(principal: Caller, settings: SettingsDep) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=201, summary="Report an incident")
+@router.post(
+    "",
+    status_code=201,
+    summary="Report an incident",
+    response_model=IncidentDetail,
+    responses=error_responses(409),
+)
 def report(
     body: ReportBody,
     request: Request,
@@ -169,7 +196,12 @@ def report(
     )
 
 
-@router.get("", summary="List incidents with filters")
+@router.get(
+    "",
+    summary="List incidents with filters",
+    response_model=Any,
+    responses={**documented(IncidentList), **FILTERED},
+)
 def list_incidents(
     principal: IncidentReader,
     session: SessionDep,
@@ -218,7 +250,12 @@ def renew_session(request: Request, response: Response) -> None:
     )
 
 
-@router.get("/live", summary="Open and recently closed incidents as GeoJSON (map pages)")
+@router.get(
+    "/live",
+    summary="Open and recently closed incidents as GeoJSON (map pages)",
+    response_model=Any,
+    responses=documented(LiveIncidents),
+)
 def live(
     request: Request,
     response: Response,
@@ -257,7 +294,12 @@ def live(
     return feature_collection(features)
 
 
-@router.get("/figures", summary="Counts, time to close and overdue share by area and period")
+@router.get(
+    "/figures",
+    summary="Counts, time to close and overdue share by area and period",
+    response_model=Any,
+    responses={**documented(IncidentFigures), **FILTERED},
+)
 def figures(
     principal: IncidentReader,
     session: SessionDep,
@@ -273,7 +315,12 @@ def figures(
     return {"by": by, "period": period, "timezone": settings.timezone, "rows": rows}
 
 
-@router.get("/summary", summary="Totals by status, category and severity")
+@router.get(
+    "/summary",
+    summary="Totals by status, category and severity",
+    response_model=IncidentSummary,
+    responses=FILTERED,
+)
 def totals(principal: IncidentReader, session: SessionDep, flt: Filters) -> dict[str, Any]:
     """Totals for the wall screen and the per-grid counts for a choropleth."""
     return {
@@ -282,7 +329,12 @@ def totals(principal: IncidentReader, session: SessionDep, flt: Filters) -> dict
     }
 
 
-@router.get("/hotspots", summary="Hot spots: kernel density of incidents in metres")
+@router.get(
+    "/hotspots",
+    summary="Hot spots: kernel density of incidents in metres",
+    response_model=Any,
+    responses={**documented(Hotspots), **FILTERED},
+)
 def hot_spots(
     principal: IncidentReader,
     session: SessionDep,
@@ -314,7 +366,12 @@ def _detail(session: SessionDep, incident_id: int, principal: Principal) -> dict
     return body
 
 
-@router.get("/{incident_id}", summary="One incident with every step")
+@router.get(
+    "/{incident_id}",
+    summary="One incident with every step",
+    response_model=IncidentDetail,
+    responses=error_responses(404),
+)
 def get_incident(
     incident_id: int, principal: IncidentReader, session: SessionDep
 ) -> dict[str, Any]:
@@ -322,7 +379,12 @@ def get_incident(
     return _detail(session, incident_id, principal)
 
 
-@router.post("/{incident_id}/transitions", summary="Take one step of the loop")
+@router.post(
+    "/{incident_id}/transitions",
+    summary="Take one step of the loop",
+    response_model=TransitionAnswer,
+    responses=error_responses(404, 409),
+)
 def transition(
     incident_id: int, body: TransitionBody, principal: Caller, session: SessionDep
 ) -> dict[str, Any]:

@@ -20,11 +20,14 @@ from starlette.types import Scope
 
 from boundaries.errors import CoordinatesOutOfRange, InvalidInput
 from gis_api.core.deps import LookupCaller, get_principal
+from gis_api.core.errors import error_doc, error_responses
 from gis_api.features.lookup import batch
 from gis_api.features.lookup.instants import parse_at
+from gis_api.features.lookup.models import BatchAnswer, LookupAnswer
 from gis_api.features.lookup.points import CRS_CHOICES, to_storage
 from gis_api.features.lookup.postgis import lookup_postgis
 from gis_api.features.lookup.service import answer_one_json
+from gis_api.schema.answers import content_of
 
 router = APIRouter(prefix="/v1", tags=["lookup"])
 
@@ -156,13 +159,17 @@ LOOKUP_DOC: dict[str, Any] = {
         "operationId": "lookup_v1_lookup_get",
         "parameters": LOOKUP_PARAMETERS,
         "responses": {
-            "200": {"description": "query, grid, village, town and county (each may be null)"},
-            "401": {"description": "no key, or a key that is not valid"},
-            "422": {"description": "coordinates out of range, or an unknown crs"},
+            "200": {
+                "description": "query, grid, village, town and county (each may be null)",
+                "content": content_of(LookupAnswer),
+            },
+            **{str(status): error_doc(status) for status in (401, 403, 422, 503)},
         },
     }
 }
 HOT_ROUTES = [("/v1/lookup", lookup_endpoint, LOOKUP_DOC)]
+DOC_MODELS = [LookupAnswer]
+"""Models the hand-written docs refer to (added to the schema's components)."""
 
 
 def _postgis(request: Request, x: float, y: float, principal: object) -> dict[str, object]:
@@ -173,6 +180,14 @@ def _postgis(request: Request, x: float, y: float, principal: object) -> dict[st
 @router.post(
     "/lookup/batch",
     summary="Look up many points at once (JSON or CSV)",
+    response_model=BatchAnswer,
+    responses={
+        200: {
+            "description": "JSON in, JSON out; CSV in, the CSV with the codes and names added",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **error_responses(413, 503),
+    },
     openapi_extra={
         "requestBody": {
             "content": {

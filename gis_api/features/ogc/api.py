@@ -13,11 +13,19 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from gis_api.core.deps import Reader, SessionDep
+from gis_api.core.errors import error_responses
 from gis_api.features.ogc import collections as coll
+from gis_api.features.ogc import models as m
 from gis_api.features.ogc.params import check_known, items_query
 from gis_api.schema.geojson import feature_collection
+from gis_api.schema.geojson_models import GeoJSONResponse
 
-router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
+router = APIRouter(
+    prefix="/ogc",
+    tags=["OGC API – Features"],
+    # every document checks its query parameters: 400 names one that is not understood
+    responses=error_responses(400),
+)
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -45,7 +53,7 @@ def _link(href: str, rel: str, media_type: str, title: str | None = None) -> dic
     return link
 
 
-@router.get("", summary="Landing page")
+@router.get("", summary="Landing page", response_model=m.Landing)
 def landing(request: Request, principal: Reader) -> Response:
     """Links to the API definition, the conformance classes and the collections."""
     check_known(request.query_params, {"f"})
@@ -70,7 +78,7 @@ def landing(request: Request, principal: Reader) -> Response:
     )
 
 
-@router.get("/conformance", summary="Conformance classes")
+@router.get("/conformance", summary="Conformance classes", response_model=m.Conformance)
 def conformance(request: Request, principal: Reader) -> Response:
     """The conformance classes this API implements."""
     check_known(request.query_params, {"f"})
@@ -104,7 +112,7 @@ def _collection_doc(
     }
 
 
-@router.get("/collections", summary="The collections")
+@router.get("/collections", summary="The collections", response_model=m.Collections)
 def collections(request: Request, principal: Reader, session: SessionDep) -> Response:
     """Every collection with its extent (within the caller's jurisdiction)."""
     check_known(request.query_params, {"f"})
@@ -118,7 +126,12 @@ def collections(request: Request, principal: Reader, session: SessionDep) -> Res
     )
 
 
-@router.get("/collections/{collection_id}", summary="One collection")
+@router.get(
+    "/collections/{collection_id}",
+    summary="One collection",
+    response_model=m.Collection,
+    responses=error_responses(404),
+)
 def collection(
     request: Request, collection_id: str, principal: Reader, session: SessionDep
 ) -> Response:
@@ -129,7 +142,13 @@ def collection(
     )
 
 
-@router.get("/collections/{collection_id}/items", summary="Features of a collection")
+@router.get(
+    "/collections/{collection_id}/items",
+    summary="Features of a collection",
+    response_model=m.Items,
+    response_class=GeoJSONResponse,
+    responses=error_responses(404),
+)
 def items(request: Request, collection_id: str, principal: Reader, session: SessionDep) -> Response:
     """A page of features: ``bbox``, ``datetime``, ``limit`` and ``offset``, with next/prev."""
     settings = request.app.state.settings
@@ -188,7 +207,13 @@ def items(request: Request, collection_id: str, principal: Reader, session: Sess
     )
 
 
-@router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature")
+@router.get(
+    "/collections/{collection_id}/items/{feature_id}",
+    summary="One feature",
+    response_model=m.Item,
+    response_class=GeoJSONResponse,
+    responses=error_responses(404),
+)
 def item(
     request: Request,
     collection_id: str,

@@ -19,19 +19,31 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 import gis_api.features.roads  # noqa: F401 - registers the road importer for POST /v1/imports/roads
 from gis_api.core.auth import Principal
 from gis_api.core.deps import Reader, SessionDep, require
+from gis_api.core.errors import error_responses
 from gis_api.core.pages import page_principal, shift_frame
 from gis_api.features.lookup.points import crs_name
-from gis_api.features.patrol.models import RouteRequest, StreetPatrolRequest
+from gis_api.features.patrol.models import (
+    PlanSummary,
+    RoadNetwork,
+    RoutePlan,
+    RouteRequest,
+    SavedPlan,
+    StreetPatrolRequest,
+    StreetPlan,
+)
 from gis_api.features.patrol.output import in_crs
 from gis_api.features.patrol.pages import plan_page, plans_page
 from gis_api.features.patrol.plans import get_plan, keep_plan, list_plans, recent_routes, summary
 from gis_api.features.patrol.service import plan_routes
 from gis_api.features.patrol.streets import plan_street_patrol
 from gis_api.features.roads.status import network_status
+from gis_api.schema.geojson_models import FeatureCollection, GeoJSONResponse
 
 router = APIRouter(tags=["patrol"])
 
 PatrolPlanner = Annotated[Principal, Depends(require("patrol"))]
+PLANNING_ERRORS = error_responses(404, 409)
+"""A place or area that does not exist is 404; no road network (or none reaching) is 409."""
 
 
 def _json(body: object, status: int = 200) -> Response:
@@ -41,6 +53,8 @@ def _json(body: object, status: int = 200) -> Response:
 @router.post(
     "/v1/patrol/routes",
     summary="Plan patrol routes over the roads (admin, planner, dispatcher)",
+    response_model=RoutePlan,
+    responses=PLANNING_ERRORS,
     description="Stops (points, key sites, relocation sites, cameras' blind spots, incident "
     "hotspots) ordered into k team routes from the start back to it (or to an end), balanced "
     "by duration. Per team: stops in order, the route along the roads, distance, duration, "
@@ -54,6 +68,8 @@ async def routes(body: RouteRequest, principal: PatrolPlanner, session: SessionD
 @router.post(
     "/v1/patrol/streets",
     summary="Walk every street of a grid or of the uncovered streets (admin, planner, dispatcher)",
+    response_model=StreetPlan,
+    responses=PLANNING_ERRORS,
     description="A rural Chinese-postman walk from the start and back covering every street "
     "segment of a grid, of an area's blind spots, or the given road edges; the repeated "
     "(deadhead) distance is reported.",
@@ -88,7 +104,11 @@ async def _compute(
     return _json(answer)
 
 
-@router.get("/v1/patrol/plans", summary="Saved patrol plans (every reading role)")
+@router.get(
+    "/v1/patrol/plans",
+    summary="Saved patrol plans (every reading role)",
+    response_model=list[PlanSummary],
+)
 async def plans(
     principal: Reader,
     session: SessionDep,
@@ -98,7 +118,12 @@ async def plans(
     return _json(await run_in_threadpool(list_plans, session, principal=principal, limit=limit))
 
 
-@router.get("/v1/patrol/plans/{plan_id}", summary="One saved patrol plan (every reading role)")
+@router.get(
+    "/v1/patrol/plans/{plan_id}",
+    summary="One saved patrol plan (every reading role)",
+    response_model=SavedPlan,
+    responses=error_responses(404),
+)
 async def plan(plan_id: int, principal: Reader, session: SessionDep) -> Response:
     """The plan's request and answer (WGS84)."""
 
@@ -112,6 +137,8 @@ async def plan(plan_id: int, principal: Reader, session: SessionDep) -> Response
 @router.get(
     "/v1/patrol/recent-routes",
     summary="The routes of the newest saved plans, as GeoJSON (every reading role)",
+    response_model=FeatureCollection,
+    response_class=GeoJSONResponse,
 )
 async def recent(
     principal: Reader,
@@ -131,7 +158,11 @@ async def recent(
     return Response(orjson.dumps(await run_in_threadpool(work)), media_type="application/geo+json")
 
 
-@router.get("/v1/patrol/networks", summary="Road networks loaded for routing (reading roles)")
+@router.get(
+    "/v1/patrol/networks",
+    summary="Road networks loaded for routing (reading roles)",
+    response_model=list[RoadNetwork],
+)
 async def networks(principal: Reader, session: SessionDep) -> Response:
     """Each network's size, source and disconnected pieces."""
     return _json(await run_in_threadpool(network_status, session))
@@ -149,7 +180,12 @@ async def plans_map(request: Request) -> Response:
     return HTMLResponse(page, headers={"Cache-Control": "private, no-store"})
 
 
-@router.get("/map/patrol/{plan_id}", response_class=HTMLResponse, summary="A patrol plan's map")
+@router.get(
+    "/map/patrol/{plan_id}",
+    response_class=HTMLResponse,
+    summary="A patrol plan's map",
+    responses=error_responses(404),
+)
 async def plan_map(plan_id: int, request: Request) -> Response:
     """Routes coloured by team, stops numbered in visiting order, the start marked."""
     principal = await page_principal(request)

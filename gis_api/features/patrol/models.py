@@ -1,10 +1,15 @@
-"""Request bodies of the patrol endpoints (also read by the CLI from JSON files)."""
+"""Request bodies of the patrol endpoints (also read by the CLI from JSON files), and their
+answers.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gis_api.schema.answers import Answer
+from gis_api.schema.geojson_models import FeatureCollection, Geometry
 
 PLACE_KINDS = ("point", "key_site", "relocation_site")
 STOP_KINDS = (*PLACE_KINDS, "blind_spots", "hotspots")
@@ -127,3 +132,141 @@ class StreetPatrolRequest(BaseModel):
         if self.uncovered and not self.area_code:
             raise ValueError("uncovered needs an area_code")
         return self
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+class PlacedStop(Answer):
+    """A place as routed: where it is, and where it joined the roads."""
+
+    name: str | None
+    kind: str | None = None
+    ref: str | None = None
+    location: list[float] = Field(description="[lon, lat] in the answer's crs")
+    snapped: list[float] | None = Field(description="the nearest point on the roads")
+    snap_distance_m: float
+
+
+class VisitedStop(PlacedStop):
+    """A stop in a team's visiting order."""
+
+    order: int
+    arrival_s: float = Field(description="seconds after the start")
+    details: dict[str, Any]
+
+
+class UnreachableStop(Answer):
+    """A stop no team could reach, and why."""
+
+    name: str | None
+    kind: str | None
+    ref: str | None
+    location: list[float] | None
+    reason: str
+
+
+class Leg(Answer):
+    """From one stop to the next."""
+
+    from_: str | None = Field(alias="from")
+    to: str | None
+    distance_m: float
+    duration_s: float
+
+
+class TeamRoute(Answer):
+    """One team's route from the start back to it (or to the end)."""
+
+    team: int
+    stops: list[VisitedStop]
+    route: Geometry | None = Field(description="a LineString along the roads")
+    distance_m: float
+    travel_s: float
+    dwell_s: float
+    duration_s: float
+    legs: list[Leg]
+
+
+class Totals(Answer):
+    """All teams together."""
+
+    stops: int
+    distance_m: float
+    duration_s: float
+    longest_duration_s: float
+
+
+class PlanSummary(Answer):
+    """A saved plan without its request and answer."""
+
+    id: int
+    kind: str
+    name: str | None
+    network: str | None
+    teams: int | None
+    distance_m: float | None
+    duration_s: float | None
+    created_at: str | None = Field(description="ISO 8601 instant")
+    created_by: str | None
+    map_url: str
+
+
+class PatrolAnswer(Answer):
+    """What both kinds of plan answer."""
+
+    network: str
+    mode: str
+    speed_kmh: float | None
+    crs: str
+    teams: list[TeamRoute]
+    unreachable: list[UnreachableStop]
+    totals: Totals
+    timing: dict[str, float] = Field(description="seconds spent per phase")
+    plan: PlanSummary | None = Field(None, description="with save: the plan as saved")
+
+
+class RoutePlan(PatrolAnswer):
+    """``POST /v1/patrol/routes``."""
+
+    start: PlacedStop
+    end: PlacedStop | None
+    underlay: dict[str, FeatureCollection] = Field(
+        description="blind_spots and incidents drawn under the routes"
+    )
+
+
+class StreetPlan(PatrolAnswer):
+    """``POST /v1/patrol/streets``: one walk covering every street segment selected."""
+
+    kind: str
+    selection: str
+    title: str
+    area: Geometry | None
+    start: PlacedStop
+    streets: dict[str, Any] = Field(description="segments, names, required_m, lines")
+    deadhead: dict[str, Any] = Field(description="distance_m, share, lines walked twice")
+    method: dict[str, Any]
+
+
+class SavedPlan(PlanSummary):
+    """``GET /v1/patrol/plans/{id}``: the request and the answer as computed (WGS84)."""
+
+    request: dict[str, Any]
+    result: dict[str, Any]
+
+
+class RoadNetwork(Answer):
+    """A road network loaded for routing."""
+
+    network: str
+    source_file: str | None
+    imported_at: str | None = Field(description="ISO 8601 instant")
+    imported_by: str | None
+    jurisdiction: str | None
+    edges: int
+    vertices: int
+    length_m: float
+    pieces: int
+    largest_piece_share: float
+    components: list[dict[str, Any]] = Field(description="the largest pieces: edges, length_m")

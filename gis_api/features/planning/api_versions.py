@@ -10,13 +10,21 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from gis_api.core.deps import Admin, Planner, Reader, SessionDep, SettingsDep
+from gis_api.core.errors import error_responses
 from gis_api.features.planning import drafts, history, store
-from gis_api.features.planning.export import area_frame, draft_export_frame, export_grids
+from gis_api.features.planning import models as m
+from gis_api.features.planning.export import (
+    FORMATS,
+    area_frame,
+    draft_export_frame,
+    export_grids,
+)
 from gis_api.features.planning.features import parse_geometry
 from gis_api.features.planning.proposing import propose
 from gis_api.features.planning.publish import publish_draft, rebase, restore_version
+from gis_api.schema.answers import AnswerRoute, content_of
 
-router = APIRouter(prefix="/v1", tags=["planning"])
+router = APIRouter(prefix="/v1", tags=["planning"], route_class=AnswerRoute)
 
 Format = Annotated[str, Query(description="geojson, gpkg or shp (a zip)")]
 Chinese = Annotated[bool, Query(description="Chinese field names (网格编码 …)")]
@@ -54,12 +62,29 @@ class ProposalRequest(BaseModel):
     title: str = ""
 
 
+EXPORT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the file, as an attachment",
+        "content": {media: {} for media, _ in FORMATS.values()}
+        | content_of(m.ExportedGrids, FORMATS["geojson"][0]),
+    },
+    **error_responses(404),
+}
+DOC_MODELS = [m.ExportedGrids]
+"""Models the hand-written docs refer to (added to the schema's components)."""
+
+
 def _download(content: bytes, media_type: str, filename: str) -> Response:
     disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-@router.post("/drafts/{draft_id}/publish", summary="Publish a draft as the village's next version")
+@router.post(
+    "/drafts/{draft_id}/publish",
+    summary="Publish a draft as the village's next version",
+    response_model=m.Published,
+    responses=error_responses(404, 409),
+)
 def publish(
     draft_id: int, body: Publish, session: SessionDep, settings: SettingsDep, principal: Planner
 ) -> dict[str, Any]:
@@ -78,7 +103,12 @@ def publish(
     return result
 
 
-@router.post("/drafts/{draft_id}/rebase", summary="Move a draft onto the current version")
+@router.post(
+    "/drafts/{draft_id}/rebase",
+    summary="Move a draft onto the current version",
+    response_model=m.Rebased,
+    responses=error_responses(404, 409),
+)
 def rebase_draft(draft_id: int, session: SessionDep, principal: Planner) -> dict[str, Any]:
     """After a 409: the draft keeps its grids; the answer says what others changed."""
     result = rebase(session, draft_id=draft_id, principal=principal)
@@ -86,7 +116,12 @@ def rebase_draft(draft_id: int, session: SessionDep, principal: Planner) -> dict
     return result
 
 
-@router.get("/drafts/{draft_id}/export", summary="Export a draft's grids")
+@router.get(
+    "/drafts/{draft_id}/export",
+    summary="Export a draft's grids",
+    response_class=Response,
+    responses=EXPORT,
+)
 def export_draft(
     draft_id: int,
     session: SessionDep,
@@ -107,19 +142,34 @@ def export_draft(
     return _download(content, media, name)
 
 
-@router.get("/grids/{code}/history", summary="Every version of a grid")
+@router.get(
+    "/grids/{code}/history",
+    summary="Every version of a grid",
+    response_model=m.GridHistory,
+    responses=error_responses(404),
+)
 def grid_history(code: str, session: SessionDep, principal: Reader) -> dict[str, Any]:
     """Oldest first, as GeoJSON features, with what changed at each version."""
     return history.grid_history(session, code, principal)
 
 
-@router.get("/areas/{code}/versions", summary="The versions of a village's grids")
+@router.get(
+    "/areas/{code}/versions",
+    summary="The versions of a village's grids",
+    response_model=m.AreaVersions,
+    responses=error_responses(404),
+)
 def area_versions(code: str, session: SessionDep, principal: Reader) -> dict[str, Any]:
     """Each with its instant, grids, households, and who published or restored it."""
     return history.area_versions(session, code, principal)
 
 
-@router.get("/areas/{code}/versions/{version}", summary="The grids of one version")
+@router.get(
+    "/areas/{code}/versions/{version}",
+    summary="The grids of one version",
+    response_model=m.VersionGrids,
+    responses=error_responses(404),
+)
 def version_grids(
     code: str, version: int, session: SessionDep, principal: Reader
 ) -> dict[str, Any]:
@@ -127,7 +177,12 @@ def version_grids(
     return history.version_grids(session, code, version, principal)
 
 
-@router.get("/areas/{code}/diff", summary="What changed between two versions")
+@router.get(
+    "/areas/{code}/diff",
+    summary="What changed between two versions",
+    response_model=m.AreaDiff,
+    responses=error_responses(404),
+)
 def area_diff(
     code: str,
     session: SessionDep,
@@ -139,7 +194,12 @@ def area_diff(
     return history.diff(session, code, before=from_, after=to, principal=principal)
 
 
-@router.post("/areas/{code}/versions/{version}/restore", summary="Restore a past version")
+@router.post(
+    "/areas/{code}/versions/{version}/restore",
+    summary="Restore a past version",
+    response_model=m.Restored,
+    responses=error_responses(404, 409),
+)
 def restore(
     code: str, version: int, body: Restore, session: SessionDep, principal: Planner
 ) -> dict[str, Any]:
@@ -156,7 +216,12 @@ def restore(
     return result
 
 
-@router.get("/areas/{code}/export", summary="Export an area's grids")
+@router.get(
+    "/areas/{code}/export",
+    summary="Export an area's grids",
+    response_class=Response,
+    responses=EXPORT,
+)
 def export_area(
     code: str,
     session: SessionDep,
@@ -178,7 +243,12 @@ def export_area(
     return _download(content, media, name)
 
 
-@router.post("/proposals", summary="Propose grids for a village from its buildings")
+@router.post(
+    "/proposals",
+    summary="Propose grids for a village from its buildings",
+    response_model=m.Proposal,
+    responses=error_responses(404),
+)
 def proposals(
     body: ProposalRequest, session: SessionDep, settings: SettingsDep, principal: Planner
 ) -> dict[str, Any]:
@@ -204,7 +274,12 @@ def proposals(
     return result
 
 
-@router.get("/areas/{code}/rules", summary="The validation rules of an area's county")
+@router.get(
+    "/areas/{code}/rules",
+    summary="The validation rules of an area's county",
+    response_model=m.CountyRules,
+    responses=error_responses(404),
+)
 def get_rules(
     code: str, session: SessionDep, settings: SettingsDep, principal: Reader
 ) -> dict[str, Any]:
@@ -216,7 +291,12 @@ def get_rules(
     }
 
 
-@router.put("/areas/{code}/rules", summary="Set a county's validation rules")
+@router.put(
+    "/areas/{code}/rules",
+    summary="Set a county's validation rules",
+    response_model=m.CountyRules,
+    responses=error_responses(404),
+)
 def put_rules(
     code: str, body: dict[str, Any], session: SessionDep, settings: SettingsDep, principal: Admin
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gis_api.core.auth import Principal
+from gis_api.core.errors import error_responses
 from gis_api.core.pages import basemap_options, page_principal, with_blank_icon
 from gis_api.core.settings import Settings
 from gis_api.features.planning import store
@@ -126,7 +127,12 @@ async def planner_index(request: Request) -> Response:
     return HTMLResponse(page, headers=NO_STORE)
 
 
-@router.get("/planner/drafts/{draft_id}", response_class=HTMLResponse, summary="Edit a draft")
+@router.get(
+    "/planner/drafts/{draft_id}",
+    response_class=HTMLResponse,
+    summary="Edit a draft",
+    responses=error_responses(404),
+)
 async def planner_page(request: Request, draft_id: int) -> Response:
     """The draft over the published grids and buildings: edit, split, merge, validate, publish."""
     principal = await page_principal(request)

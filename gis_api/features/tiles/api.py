@@ -18,11 +18,14 @@ from starlette.responses import Response
 
 from boundaries.errors import BadParameter
 from gis_api.core.deps import Reader, authorize
+from gis_api.core.errors import error_doc, error_responses
 from gis_api.features.tiles.layers import TILE_LAYERS, get_layer
+from gis_api.features.tiles.models import TileJSON, TileLayer
 from gis_api.features.tiles.render import MAX_ZOOM, check_tile, render_tile
 from gis_api.features.tiles.service import TileService, tile_service, tile_url
+from gis_api.schema.answers import AnswerRoute
 
-router = APIRouter(tags=["tiles"])
+router = APIRouter(tags=["tiles"], route_class=AnswerRoute)
 
 MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 IMMUTABLE = "private, max-age=86400, immutable"
@@ -35,7 +38,11 @@ async def _version(tiles: TileService, layer: str) -> int:
     return await run_in_threadpool(tiles.version, layer)
 
 
-@router.get("/tiles", summary="The vector tile layers and their versions")
+@router.get(
+    "/tiles",
+    summary="The vector tile layers and their versions",
+    response_model=dict[str, TileLayer],
+)
 async def layers(request: Request, principal: Reader) -> dict[str, Any]:
     """Each layer with its TileJSON document."""
     tiles = tile_service(request.app)
@@ -49,7 +56,12 @@ async def layers(request: Request, principal: Reader) -> dict[str, Any]:
     }
 
 
-@router.get("/tiles/{layer}.json", summary="TileJSON 3.0 of a layer (QGIS, MapLibre)")
+@router.get(
+    "/tiles/{layer}.json",
+    summary="TileJSON 3.0 of a layer (QGIS, MapLibre)",
+    response_model=TileJSON,
+    responses=error_responses(404),
+)
 async def tilejson(layer: str, request: Request, principal: Reader) -> dict[str, Any]:
     """URL template at the current version, zooms, fields."""
     spec = get_layer(layer)
@@ -168,6 +180,7 @@ TILE_DOC: dict[str, Any] = {
         "responses": {
             "200": {"description": "the tile", "content": {MEDIA_TYPE: {}}},
             "304": {"description": "not modified"},
+            **{str(status): error_doc(status) for status in (400, 401, 403, 404, 422)},
         },
     }
 }
