@@ -70,7 +70,7 @@ def plan_frames(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def plan_page(
-    factory: sessionmaker[Session], plan_id: int, *, principal: Principal, settings: Settings
+    factory: sessionmaker[Session], *, plan_id: int, principal: Principal, settings: Settings
 ) -> str:
     """The map page of a saved plan (``NotFound`` outside the caller's jurisdiction)."""
     with factory() as session:
@@ -107,8 +107,12 @@ def roads_near(
     return gpd.GeoDataFrame(geometry=[shapely.from_wkb(bytes(r[0])) for r in rows], crs=4490)
 
 
-def plans_page(factory: sessionmaker[Session], *, principal: Principal) -> str:
-    """A plain page listing the saved plans the caller may see."""
+def plans_page(
+    factory: sessionmaker[Session], *, principal: Principal, settings: Settings | None = None
+) -> str:
+    """A plain page listing the saved plans the caller may see (``settings``: unused, for
+    :func:`gis_api.core.pages.render_page`).
+    """
     with factory() as session:
         rows = list_plans(session, principal=principal, limit=200)
     body = "".join(

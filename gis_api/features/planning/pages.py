@@ -7,11 +7,10 @@ import html
 import pandas as pd
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from gis_api.core.auth import Principal
-from gis_api.core.pages import basemap_options, page_principal, with_blank_icon
+from gis_api.core.pages import basemap_options, render_page, with_blank_icon
 from gis_api.core.settings import Settings
 from gis_api.features.planning import store
 from gis_api.features.planning.drafts import counted, draft_frame, get_draft, list_drafts
@@ -95,8 +94,12 @@ FORM = """<form id="new-draft">
 STATUS = {"open": "编辑中", "published": "已发布", "discarded": "已放弃"}
 
 
-def index_html(factory: sessionmaker[Session], *, principal: Principal) -> str:
-    """The list of drafts the caller may see, and a form to start one (planners)."""
+def index_html(
+    factory: sessionmaker[Session], *, principal: Principal, settings: Settings | None = None
+) -> str:
+    """The list of drafts the caller may see, and a form to start one (planners); ``settings``
+    is unused (the signature of :func:`gis_api.core.pages.render_page`'s builders).
+    """
     with factory() as session:
         found = list_drafts(session, principal)
         rows = "\n".join(
@@ -111,32 +114,15 @@ def index_html(factory: sessionmaker[Session], *, principal: Principal) -> str:
 
 
 router = APIRouter(tags=["maps"])
-NO_STORE = {"Cache-Control": "private, no-store"}
 
 
 @router.get("/planner", response_class=HTMLResponse, summary="The planner's drafts")
 async def planner_index(request: Request) -> Response:
     """Drafts within the caller's jurisdiction; planners can start one."""
-    principal = await page_principal(request)
-    if isinstance(principal, RedirectResponse):
-        return principal
-    page = await run_in_threadpool(
-        index_html, request.app.state.session_factory, principal=principal
-    )
-    return HTMLResponse(page, headers=NO_STORE)
+    return await render_page(request, index_html)
 
 
 @router.get("/planner/drafts/{draft_id}", response_class=HTMLResponse, summary="Edit a draft")
 async def planner_page(request: Request, draft_id: int) -> Response:
     """The draft over the published grids and buildings: edit, split, merge, validate, publish."""
-    principal = await page_principal(request)
-    if isinstance(principal, RedirectResponse):
-        return principal
-    page = await run_in_threadpool(
-        planner_html,
-        request.app.state.session_factory,
-        draft_id=draft_id,
-        principal=principal,
-        settings=request.app.state.settings,
-    )
-    return HTMLResponse(page, headers=NO_STORE)
+    return await render_page(request, planner_html, draft_id=draft_id)
