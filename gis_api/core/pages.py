@@ -90,9 +90,12 @@ def shift_frame(frame: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
 
 
-def with_blank_icon(page: str) -> str:
-    """Declare an empty icon so the browser does not ask the server for /favicon.ico."""
-    return page.replace("<head>", '<head>\n    <link rel="icon" href="data:,">', 1)
+def with_blank_icon(page: str, *, title: str | None = None) -> str:
+    """Declare an empty icon so the browser does not ask the server for /favicon.ico, and give
+    the page ``title`` if one is given (``map_ui/templates/head.html``).
+    """
+    head = render("head.html", title=title).rstrip()
+    return page.replace("<head>", "<head>\n    " + head, 1)
 
 
 async def page_principal(request: Request) -> Principal | RedirectResponse:

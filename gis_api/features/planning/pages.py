@@ -51,8 +51,8 @@ def planner_html(
         basemap=basemap_options(settings),
     )
     page = offline_html(m)
-    title = render("title.html", title=f"网格规划 草稿 {draft_id} · {village['name'].iloc[0]}")
-    return with_blank_icon(page).replace("<head>", "<head>\n    " + title, 1)
+    title = f"网格规划 草稿 {draft_id} · {village['name'].iloc[0]}"
+    return with_blank_icon(page, title=title)
 
 
 STATUS = {"open": "编辑中", "published": "已发布", "discarded": "已放弃"}

@@ -54,3 +54,12 @@ def test_viewers_get_a_read_only_page(client, make_key):
     page = client.get(f"/planner/drafts/{draft['id']}")
     assert page.status_code == 200 and '"editable": false' in page.text
     assert "leaflet-geoman" not in page.text
+
+
+def test_unknown_draft_gets_the_nothing_page(client, make_key):
+    """render_page's answer when there is nothing to show: an HTML page saying why, 404."""
+    _login(client, make_key("planner"))
+    r = client.get("/planner/drafts/987654")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "暂无可显示的数据" in r.text and "no draft 987654" in r.text
+    assert r.headers["cache-control"] == "private, no-store"
