@@ -12,10 +12,8 @@ from typing import Any
 
 import folium
 import geopandas as gpd
-from branca.element import MacroElement
-from folium.elements import JSCSSMixin
+from branca.element import CssLink, Figure, MacroElement
 from folium.plugins import Realtime
-from folium.template import Template
 
 from map_ui.geojson import check_frame, feature_collection
 from map_ui.incidents import NAMES, STATUS_COLORS, legend, new_map
@@ -24,6 +22,8 @@ from map_ui.legend import HtmlLegend
 from map_ui.overview import add_area_layers, fit_to_county
 from map_ui.templating import OWN_STATIC_URL, folium_template
 from map_ui.tiles import TileSource, VectorTileLayer
+
+WALL_CSS = f"{OWN_STATIC_URL}/wall.css"
 
 
 @dataclass(frozen=True)
@@ -66,18 +66,6 @@ class LiveStats(MacroElement):
             "position": position,
             "latest": self.latest,
         }
-
-
-class WallStyle(JSCSSMixin, MacroElement):
-    """Links ``wall.css`` (larger counters), after the incident pages' styles."""
-
-    _template = Template("")
-    default_css = [("gridmap_wall_css", f"{OWN_STATIC_URL}/wall.css")]
-
-    def __init__(self) -> None:
-        """Create the element; add it to the wall map last."""
-        super().__init__()
-        self._name = "WallStyle"
 
 
 def add_live_layer(
@@ -138,6 +126,11 @@ def build_wall_map(
     LiveStats(realtime, title=title, interval=live.interval_s, position="topright").add_to(m)
     HtmlLegend(legend(False, wall=True), position="bottomleft").add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    WallStyle().add_to(m)
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        raise ValueError("`m` is not attached to a branca Figure; create it with folium.Map()")
+    # linked now, so ahead of the stylesheets elements link while the page renders (as the
+    # inline rule it replaces was)
+    root.header.add_child(CssLink(WALL_CSS), name="gridmap_wall_css")
     fit_to_county(m, areas)
     return m
