@@ -19,7 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
 from folium.plugins import HeatMap, MarkerCluster
 from folium.template import Template
@@ -103,9 +103,9 @@ class IncidentLayers(JSCSSMixin, MacroElement):
     def __init__(
         self,
         *,
-        points: folium.FeatureGroup,
-        heat: folium.FeatureGroup,
-        choropleth: folium.FeatureGroup,
+        points: Element,
+        heat: Element,
+        choropleth: Element,
         grid_tiles: VectorTileLayer | None,
         **config: Any,
     ) -> None:
