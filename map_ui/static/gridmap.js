@@ -2,7 +2,7 @@
  *
  * The folium elements of map_ui render small calls into these functions with their data as
  * JSON (map_ui/templates/folium/*.j2); no JavaScript is written by Python. G.escape is the one
- * HTML escaper of the browser side; incidents.js and planner.js build on this file.
+ * HTML escaper of the browser side; incidents.js builds on this file.
  */
 (function () {
   "use strict";
