@@ -9,6 +9,12 @@ come from our own server. The files come from three places:
   ``/static/folium/<file>``;
 - our own files in ``map_ui/static``, served as ``/static/gridmap/<file>``.
 
+Which local file stands for a CDN URL is derived, not listed: from the URL (npm CDNs name the
+package, version and path; cdnjs and code.jquery.com name a library found among the npm packages
+by name and version, and the file by name), ``map_ui/package.json`` and the installed files.
+:data:`NOT_ON_NPM` lists the two declared files no npm package has. :func:`declared_assets`
+reads what folium and branca declare for the elements we use (:data:`SERVED_ELEMENTS`).
+
 :func:`offline_html` renders a map with every CDN URL rewritten to one of those, and fails
 loudly (:class:`MissingAsset`) on any script or stylesheet it cannot map, so a plugin added
 without its asset is caught by the tests rather than by a command centre with no internet.
@@ -23,7 +29,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import folium
+from branca.colormap import LinearColormap
 from branca.element import Element, Figure, Link
+from folium import plugins
 from folium.elements import JSCSSMixin
 
 STATIC_PREFIX = "/static"
@@ -38,88 +46,39 @@ OWN_STATIC_DIR = MAP_UI_DIR / "static"
 """Our own CSS/JS (``gridmap.css``)."""
 PACKAGE_JSON = MAP_UI_DIR / "package.json"
 
-# Exact CDN URLs used by folium 0.20 / branca 0.8 and the plugins we use, mapped to a path under
-# STATIC_PREFIX. None means "deliberately dropped": the page works without it.
-CDN_ASSETS: dict[str, str | None] = {
-    # folium.Map defaults
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "vendor/leaflet/dist/leaflet.js",
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": (
-        "vendor/leaflet/dist/leaflet.css"
-    ),
-    "https://code.jquery.com/jquery-3.7.1.min.js": "vendor/jquery/dist/jquery.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": (
-        "vendor/bootstrap/dist/js/bootstrap.bundle.min.js"
-    ),
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": (
-        "vendor/bootstrap/dist/css/bootstrap.min.css"
-    ),
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": (
-        "vendor/@fortawesome/fontawesome-free/css/all.min.css"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": (  # noqa: E501
-        "vendor/drmonty-leaflet-awesome-markers/js/leaflet.awesome-markers.js"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": (  # noqa: E501
-        "vendor/drmonty-leaflet-awesome-markers/css/leaflet.awesome-markers.css"
-    ),
-    # Bootstrap 3 glyphicons are not on npm; we use Font Awesome icons (prefix="fa") instead.
-    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": None,
-    # folium's fa-rotate-N classes for awesome-marker angles; our own equivalent.
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css": (  # noqa: E501
-        "gridmap/gridmap.css"
-    ),
-    # branca colormap legends
-    "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": "vendor/d3/d3.min.js",
-    # plugins.MarkerCluster
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": (
-        "vendor/leaflet.markercluster/dist/leaflet.markercluster.js"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": (
-        "vendor/leaflet.markercluster/dist/MarkerCluster.css"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": (  # noqa: E501
-        "vendor/leaflet.markercluster/dist/MarkerCluster.Default.css"
-    ),
-    # plugins.HeatMap (folium ships the file itself)
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js": (  # noqa: E501
-        "folium/leaflet_heat.min.js"
-    ),
-    # plugins.Realtime
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet-realtime/2.2.0/leaflet-realtime.js": (
-        "vendor/leaflet-realtime/dist/leaflet-realtime.js"
-    ),
-    # plugins.Draw
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js": (
-        "vendor/leaflet-draw/dist/leaflet.draw.js"
-    ),
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css": (
-        "vendor/leaflet-draw/dist/leaflet.draw.css"
-    ),
-    # plugins.GeoMan asks for "@latest"; we serve the version pinned in package.json.
-    "https://unpkg.com/@geoman-io/leaflet-geoman-free@latest/dist/leaflet-geoman.js": (
-        "vendor/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.js"
-    ),
-    "https://unpkg.com/@geoman-io/leaflet-geoman-free@latest/dist/leaflet-geoman.css": (
-        "vendor/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css"
-    ),
-    # plugins.VectorGridProtobuf asks for "@latest"; we serve the version pinned in package.json
-    # (map_ui.tiles asks for that version by name and is matched without an entry here).
-    "https://unpkg.com/leaflet.vectorgrid@latest/dist/Leaflet.VectorGrid.bundled.js": (
-        "vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.js"
-    ),
-    # plugins.Fullscreen: jsDelivr minifies on the fly; the npm package has only the source.
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": (
-        "vendor/leaflet.fullscreen/Control.FullScreen.js"
-    ),
-    "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": (
-        "vendor/leaflet.fullscreen/Control.FullScreen.css"
-    ),
-}
+SERVED_ELEMENTS: tuple[type[JSCSSMixin], ...] = (
+    folium.Map,
+    plugins.MarkerCluster,
+    plugins.HeatMap,
+    plugins.Realtime,
+    plugins.Draw,
+    plugins.GeoMan,
+    plugins.VectorGridProtobuf,
+    plugins.Fullscreen,
+)
+"""The folium elements whose declared scripts and stylesheets we serve (every plugin a page of
+ours uses must be here; a test checks the imports)."""
 
-# npm CDNs: a file of a package we pin at exactly the version the URL asks for.
+NOT_ON_NPM: dict[str, str | None] = {
+    # Bootstrap 3 glyphicons are not on npm; we use Font Awesome icons (prefix="fa") instead.
+    "bootstrap-glyphicons.css": None,
+    # folium's fa-rotate-N classes for awesome-marker angles; our own equivalent.
+    "leaflet.awesome.rotate.min.css": "gridmap/gridmap.css",
+}
+"""Declared files with no npm package, by file name: our replacement (None: dropped)."""
+
+# npm CDNs: a file of a package at a version (``latest`` means the one we pin).
 _NPM_CDN = re.compile(
     r"https://(?:cdn\.jsdelivr\.net/npm|unpkg\.com)/"
     r"(?P<pkg>(?:@[a-z0-9][\w.-]*/)?[a-z0-9][\w.-]*)@(?P<ver>[^/]+)/(?P<path>[^?#]+)$"
+)
+# cdnjs: a library (not always named as on npm) at a version, its files laid out its own way.
+_CDNJS = re.compile(
+    r"https://cdnjs\.cloudflare\.com/ajax/libs/(?P<lib>[^/]+)/(?P<ver>[^/]+)/(?P<path>[^?#]+)$"
+)
+# code.jquery.com: ``<library>-<version>[.min].js``.
+_JQUERY_CDN = re.compile(
+    r"https://code\.jquery\.com/(?P<lib>[a-z]+)-(?P<ver>\d[\d.]*\d)(?P<ext>(?:\.min)?\.js)$"
 )
 # Files folium keeps in its templates directory, linked through jsDelivr's GitHub mirror.
 _FOLIUM_GH = re.compile(
@@ -139,8 +98,8 @@ class MissingAsset(ValueError):
     def __init__(self, url: str) -> None:
         super().__init__(
             f"no local copy of the front-end asset {url!r}: add its npm package to "
-            "map_ui/package.json and a row to map_ui.assets.CDN_ASSETS (pages must work "
-            "with no internet)"
+            "map_ui/package.json (npm ci --prefix map_ui), or a file of ours to "
+            "map_ui.assets.NOT_ON_NPM (pages must work with no internet)"
         )
         self.url = url
 
@@ -185,16 +144,41 @@ def local_url(url: str, *, prefix: str = STATIC_PREFIX) -> str | None:
     """
     prefix = _check_prefix(prefix)
     key = re.sub(r"^(?:https?:)?//", "https://", url.strip(), flags=re.IGNORECASE)
-    if key in CDN_ASSETS:
-        rel = CDN_ASSETS[key]
-        return None if rel is None else f"{prefix}/{rel}"
-    match = _NPM_CDN.match(key)
-    if match and _pinned_versions().get(match["pkg"]) == match["ver"]:
-        return f"{prefix}/vendor/{match['pkg']}/{match['path']}"
-    match = _FOLIUM_GH.match(key)
-    if match and (FOLIUM_TEMPLATES_DIR / match["file"]).is_file():
-        return f"{prefix}/folium/{match['file']}"
-    raise MissingAsset(url)
+    rel = _derive(key, VENDOR_DIR)
+    return None if rel is None else f"{prefix}/{rel}"
+
+
+def declared_assets() -> list[str]:
+    """Every script and stylesheet URL that folium and branca declare for what we serve: the
+    ``default_js``/``default_css`` of :data:`SERVED_ELEMENTS`, and the links a branca colormap
+    adds to the page header when it renders (d3).
+    """
+    urls = [
+        url for element in SERVED_ELEMENTS for _, url in [*element.default_js, *element.default_css]
+    ]
+    m = folium.Map(tiles=None)
+    LinearColormap(["#ffffff", "#000000"], vmin=0, vmax=1).add_to(m)
+    root = m.get_root()
+    if isinstance(root, Figure):
+        for child in list(root._children.values()):
+            child.render()
+        urls.extend(
+            child.url
+            for child in root.header._children.values()
+            if isinstance(child, Link) and is_external(child.url)
+        )
+    return list(dict.fromkeys(urls))
+
+
+def cdn_assets() -> dict[str, str | None]:
+    """Each URL of :func:`declared_assets` mapped to its path under ``STATIC_PREFIX`` (None:
+    deliberately dropped), derived from the URL, ``map_ui/package.json`` and the installed files.
+
+    Raises:
+        MissingAsset: For a declared asset we cannot serve.
+
+    """
+    return {url: _derive(url, VENDOR_DIR) for url in declared_assets()}
 
 
 def offline_html(m: folium.Map, *, prefix: str = STATIC_PREFIX) -> str:
@@ -244,16 +228,26 @@ def external_asset_urls(html: str) -> list[str]:
 
 
 def check_assets_installed() -> list[str]:
-    """List what the asset table needs that is not on disk, for setup and tests.
+    """List what the declared assets need that is not on disk, for setup and tests.
 
     Returns:
-        One entry per missing file (its path), and one per npm package whose installed version
-        differs from the pin in ``map_ui/package.json``. Empty when everything is in place;
-        otherwise the fix is ``npm ci --prefix map_ui`` (``make setup``).
+        One entry per missing file (its path) or underivable URL, and one per npm package
+        whose installed version differs from the pin in ``map_ui/package.json``. Empty when
+        everything is in place; otherwise the fix is ``npm ci --prefix map_ui``
+        (``make setup``).
 
     """
     problems: list[str] = []
-    for rel in sorted({rel for rel in CDN_ASSETS.values() if rel is not None}):
+    wanted_files: set[str] = set()
+    for url in declared_assets():
+        try:
+            rel = _derive(url, VENDOR_DIR)
+        except MissingAsset:
+            problems.append(url)
+            continue
+        if rel is not None:
+            wanted_files.add(rel)
+    for rel in sorted(wanted_files):
         path = _disk_path(f"{STATIC_PREFIX}/{rel}")
         if path is None or not path.is_file():
             problems.append(str(path if path is not None else rel))
@@ -266,6 +260,77 @@ def check_assets_installed() -> list[str]:
         if installed != wanted:
             problems.append(f"{manifest} (version {installed}, package.json pins {wanted})")
     return problems
+
+
+@functools.lru_cache(maxsize=256)
+def _derive(url: str, vendor_dir: Path) -> str | None:
+    """The path under ``STATIC_PREFIX`` of an external asset URL (see :func:`local_url`)."""
+    name = url.rsplit("/", 1)[-1]
+    if name in NOT_ON_NPM:
+        return NOT_ON_NPM[name]
+    pinned = _pinned_versions()
+    match = _NPM_CDN.match(url)
+    if match and match["ver"] in (pinned.get(match["pkg"]), "latest"):
+        return f"vendor/{match['pkg']}/{_npm_file(vendor_dir / match['pkg'], match['path'])}"
+    match = _CDNJS.match(url) or _JQUERY_CDN.match(url)
+    if match:
+        parts = match.groupdict()
+        pkg = _npm_package(parts["lib"], parts["ver"])
+        wanted = parts["path"] if "path" in parts else parts["lib"] + parts["ext"]
+        found = _find_in_package(vendor_dir / pkg, wanted) if pkg else None
+        if pkg and found:
+            return f"vendor/{pkg}/{found}"
+    match = _FOLIUM_GH.match(url)
+    if match and (FOLIUM_TEMPLATES_DIR / match["file"]).is_file():
+        return f"folium/{match['file']}"
+    raise MissingAsset(url)
+
+
+def _npm_file(package_dir: Path, path: str) -> str:
+    """``path`` in the package; jsDelivr minifies on the fly, so a ``.min`` file the package
+    lacks is served from its source.
+    """
+    if not (package_dir / path).is_file():
+        source = re.sub(r"\.min\.(js|css)$", r".\1", path)
+        if (package_dir / source).is_file():
+            return source
+    return path
+
+
+def _npm_package(library: str, version: str) -> str | None:
+    """The pinned npm package a CDN library name stands for: the same version, and the same
+    name once case and punctuation are dropped (or that name with a prefix).
+    """
+
+    def plain(name: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", name.lower())
+
+    found = [
+        pkg
+        for pkg, pin in _pinned_versions().items()
+        if pin == version and plain(pkg).endswith(plain(library))
+    ]
+    return min(found, key=len) if found else None
+
+
+def _find_in_package(package_dir: Path, path: str) -> str | None:
+    """The file of a package that a CDN path names: the same path, else the file of that name
+    (under ``dist/`` first, then the shortest path).
+    """
+    if (package_dir / path).is_file():
+        return path
+    if not package_dir.is_dir():
+        return None
+    name = path.rsplit("/", 1)[-1]
+    found = sorted(
+        (
+            rel
+            for rel in (p.relative_to(package_dir).as_posix() for p in package_dir.rglob(name))
+            if "node_modules/" not in rel and (package_dir / rel).is_file()
+        ),
+        key=lambda rel: (not rel.startswith("dist/"), len(rel), rel),
+    )
+    return found[0] if found else None
 
 
 def _disk_path(url: str, prefix: str = STATIC_PREFIX) -> Path | None:

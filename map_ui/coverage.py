@@ -6,7 +6,6 @@ Chinese, as the command centres read them.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,12 +15,12 @@ import pandas as pd
 from branca.colormap import StepColormap
 from branca.element import MacroElement
 from folium.map import CustomPane
-from folium.template import Template
 
 from map_ui.basemaps import add_basemap
 from map_ui.geojson import check_frame, feature_collection
 from map_ui.legend import HtmlLegend, LegendItem, MetricScale, legend_html
 from map_ui.overview import CAMERA_CATEGORY_NAMES, CAMERA_COLORS, MAX_ZOOM, OFFLINE_COLOR
+from map_ui.templating import escape, folium_template, render
 
 SHARE_STEPS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 SHARE_COLORS = ("#d73027", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60")
@@ -45,21 +44,7 @@ GRID_SHARE_COLUMNS = ("code", "name", "share")
 class HatchPattern(MacroElement):
     """An SVG pattern (diagonal red lines) that paths reference as ``url(#gridmap-hatch)``."""
 
-    _template = Template(
-        """
-        {% macro html(this, kwargs) %}
-        <svg width="0" height="0" style="position:absolute" aria-hidden="true">
-          <defs>
-            <pattern id="{{ this.pattern_id }}" patternUnits="userSpaceOnUse" width="8"
-                     height="8" patternTransform="rotate(45)">
-              <line x1="0" y1="0" x2="0" y2="8" stroke="{{ this.color }}" stroke-width="1.6"
-                    stroke-opacity="0.75"/>
-            </pattern>
-          </defs>
-        </svg>
-        {% endmacro %}
-        """
-    )
+    _template = folium_template("hatch_pattern.j2")
 
     def __init__(self, *, color: str = BLIND_COLOR, pattern_id: str = HATCH_ID) -> None:
         """Create the pattern; add it to a map once."""
@@ -255,7 +240,7 @@ def _add_key_sites(m: folium.Map, sites: gpd.GeoDataFrame) -> None:
         folium.Marker(
             [point.y, point.x],
             icon=folium.Icon(color="red", icon="exclamation", prefix="fa"),
-            tooltip=html.escape(f"未覆盖：{row.name}"),
+            tooltip=escape(f"未覆盖：{row.name}"),
         ).add_to(group)
 
 
@@ -275,17 +260,8 @@ def coverage_legend() -> str:
         LegendItem("重点场所：已覆盖", "dot", "#333333", COVERED_SITE_COLOR),
         LegendItem("重点场所：未覆盖（红色标记）", "dot", "#333333", UNCOVERED_SITE_COLOR),
     ]
-    hatch = (
-        '<p class="gridmap-legend-row"><svg width="26" height="14" aria-hidden="true">'
-        f'<rect x="2" y="2" width="22" height="10" fill="url(#{HATCH_ID})" '
-        f'stroke="{BLIND_COLOR}" stroke-width="1"/></svg><span>盲区（无摄像头视域）</span></p>'
-    )
-    return (
-        legend_html([("视域", views)])
-        + "<h4>盲区</h4>"
-        + hatch
-        + legend_html([("重点场所", sites)])
-    )
+    hatch = LegendItem("盲区（无摄像头视域）", "area", BLIND_COLOR, f"url(#{HATCH_ID})", None, 1)
+    return legend_html([("视域", views), ("盲区", [hatch]), ("重点场所", sites)])
 
 
 def build_coverage_map(
@@ -337,12 +313,8 @@ def build_coverage_map(
     if _empty(blind_spots):
         HatchPattern().add_to(m)  # the legend's hatch swatch uses the pattern too
     HtmlLegend(coverage_legend(), position="bottomleft").add_to(m)
-    rows = "".join(
-        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>"
-        for label, value in summary
-    )
     HtmlLegend(
-        f"<h4>{html.escape(title)}</h4><table class='gridmap-summary'>{rows}</table>",
+        render("summary.html", title=title, rows=list(summary)),
         position="topleft",
     ).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)

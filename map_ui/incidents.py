@@ -10,10 +10,8 @@ counters that change on every refresh.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import folium
@@ -21,15 +19,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from folium.elements import JSCSSMixin
+from folium.plugins import HeatMap, MarkerCluster
 from folium.template import Template
-from folium.utilities import JsCode
 
 from map_ui.basemaps import add_basemap
 from map_ui.geojson import check_frame, feature_collection
 from map_ui.legend import HtmlLegend, LegendItem, MetricScale, legend_html
 from map_ui.overview import MAX_ZOOM, add_area_layers, fit_to_county
+from map_ui.templating import GRIDMAP_JS, OWN_STATIC_URL, folium_template
 from map_ui.tiles import TileSource, VectorTileLayer
 
 if TYPE_CHECKING:
@@ -76,101 +75,48 @@ INCIDENT_COLUMNS = (
     "description",
     "overdue",
 )
-MARKERCLUSTER = (
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js"
-)
-MARKERCLUSTER_CSS = (
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css",
-)
-HEAT = (
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/"
-    "leaflet_heat.min.js"
-)
-SCRIPT = Path(__file__).resolve().parent / "static" / "incidents.js"
-STYLE = """
-.gridmap-filter { max-width: 230px; }
-.gridmap-filter .gridmap-filter-title { margin: 6px 0 2px; font-weight: bold; }
-.gridmap-check { display: inline-flex; align-items: center; gap: 3px; margin: 0 8px 2px 0;
-  font-weight: normal; cursor: pointer; }
-.gridmap-swatch { display: inline-block; width: 10px; height: 10px; border-radius: 50%;
-  border: 1px solid #fff; box-shadow: 0 0 0 1px #999; margin-right: 2px; }
-.gridmap-filter select { width: 100%; margin-top: 2px; }
-.gridmap-filter-count { margin: 6px 0 0; }
-.gridmap-live-stats { min-width: 300px; max-width: 380px; font-size: 14px; }
-.gridmap-live-big { font-size: 20px; margin: 2px 0 6px; }
-.gridmap-live-big b { font-size: 28px; color: #b2182b; }
-.gridmap-live-big b.gridmap-overdue { color: #000; }
-.gridmap-live-list { border-collapse: collapse; }
-.gridmap-live-list td { padding: 1px 6px 1px 0; white-space: nowrap; }
-.gridmap-nowrap { white-space: nowrap; }
-.gridmap-live-time { color: #666; margin: 4px 0 0; font-size: 12px; }
-"""
+INCIDENTS_JS = ("gridmap_incidents_js", f"{OWN_STATIC_URL}/incidents.js")
+INCIDENTS_CSS = ("gridmap_incidents_css", f"{OWN_STATIC_URL}/incidents.css")
 
 
-@functools.cache
-def _script() -> str:
-    return SCRIPT.read_text(encoding="utf-8")
+class _PageScript(JSCSSMixin, MacroElement):
+    """Links our incident script (after ``gridmap.js``) and styles into the page header."""
 
-
-class _PageScript(MacroElement):
-    """Our incident script and styles, inlined once into the page header."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <style>{{ this.style }}</style>
-            <script>{{ this.script }}</script>
-        {% endmacro %}
-        """
-    )
+    _template = Template("")
+    default_js = [GRIDMAP_JS, INCIDENTS_JS]
+    default_css = [INCIDENTS_CSS]
 
     def __init__(self) -> None:
         super().__init__()
         self._name = "GridmapIncidentScript"
-        self.style = STYLE
-        self.script = _script().replace("</", "<\\/")
 
 
 class IncidentLayers(JSCSSMixin, MacroElement):
     """Clustered markers, heat map and per-grid choropleth following a filter control."""
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = GridmapMaps.incidents({{ this._parent.get_name() }}, {
-            incidents: {{ this.incidents|tojson }},
-            colors: {{ this.colors|tojson }},
-            order: {{ this.order|tojson }},
-            names: {{ this.names|tojson }},
-            categories: {{ this.categories|tojson }},
-            windows: {{ this.windows|tojson }},
-            now: {{ this.now }},
-            total: {{ this.total }},
-            truncated: {{ this.truncated|tojson }},
-            steps: {{ this.steps|tojson }},
-            stepColors: {{ this.step_colors|tojson }},
-            points: {{ this.points.get_name() }},
-            heat: {{ this.heat.get_name() }},
-            choropleth: {{ this.choropleth.get_name() }},
-            grids: {{ this.grids|tojson }},
-            gridTiles: {{ this.grid_tiles.get_name() if this.grid_tiles else "null" }}
-        });
-        {% endmacro %}
-        """
-    )
+    _template = folium_template("incident_layers.j2")
 
-    default_js = [("leaflet_markercluster", MARKERCLUSTER), ("leaflet_heat", HEAT)]
-    default_css = [
-        ("leaflet_markercluster_css", MARKERCLUSTER_CSS[0]),
-        ("leaflet_markercluster_default_css", MARKERCLUSTER_CSS[1]),
-    ]
+    # the plugins' own declarations; map_ui.assets serves each from map_ui/node_modules
+    default_js = [*MarkerCluster.default_js, *HeatMap.default_js]
+    default_css = list(MarkerCluster.default_css)
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        points: Element,
+        heat: Element,
+        choropleth: Element,
+        grid_tiles: VectorTileLayer | None,
+        **config: Any,
+    ) -> None:
+        """``config``: the data of ``GridmapMaps.incidents`` (JSON, camelCase keys)."""
         super().__init__()
         self._name = "IncidentLayers"
-        for key, value in options.items():
-            setattr(self, key, value)
+        self.points = points
+        self.heat = heat
+        self.choropleth = choropleth
+        self.grid_tiles = grid_tiles
+        self.config = config
 
 
 def incident_records(incidents: gpd.GeoDataFrame) -> list[dict[str, Any]]:
@@ -271,7 +217,7 @@ def build_incident_map(
         tiles_layer = VectorTileLayer(
             grid_tiles,
             name="网格事件数（矢量瓦片）",
-            style=JsCode("function (p) { return GridmapMaps.gridStyle(p); }"),
+            style="incidentCounts",
             popup_fields=["name", "code"],
             popup_aliases=["网格", "编码"],
         )
@@ -293,7 +239,7 @@ def build_incident_map(
         total=int(total if total is not None else len(records)),
         truncated=bool(total is not None and total > len(records)),
         steps=list(COUNT_STEPS),
-        step_colors=list(COUNT_COLORS),
+        stepColors=list(COUNT_COLORS),
         points=points,
         heat=heat,
         choropleth=choropleth,

@@ -5,13 +5,13 @@ way, so a page costs nothing for them until someone asks.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import folium
 from folium.plugins import Realtime
-from folium.utilities import JsCode
+
+from map_ui.templating import GRIDMAP_JS, folium_template
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,19 @@ class LazyLayer:
     refresh_s: int = 300
 
 
-def _js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+class GridmapRealtime(Realtime):
+    """folium's Realtime whose JavaScript functions are ``GridmapMaps.realtimeKinds[kind]``
+    (``static/gridmap.js``, ``static/incidents.js``) made from ``config`` (JSON).
+    """
+
+    _template = folium_template("realtime.j2")
+    default_js = [*Realtime.default_js, GRIDMAP_JS]
+
+    def __init__(self, source: str, *, kind: str, config: dict[str, Any], **kwargs: Any) -> None:
+        """``kwargs`` are folium Realtime's options (interval, remove_missing, …)."""
+        super().__init__(source, **kwargs)
+        self.kind = kind
+        self.config = config
 
 
 def add_lazy_layer(m: folium.Map, layer: LazyLayer) -> Realtime:
@@ -38,19 +49,11 @@ def add_lazy_layer(m: folium.Map, layer: LazyLayer) -> Realtime:
         raise ValueError(f"`url` was {layer.url!r} but is expected to be a path of this server")
     if layer.refresh_s < 1:
         raise ValueError(f"`refresh_s` was {layer.refresh_s} but is expected to be ≥ 1")
-    realtime = Realtime(
+    realtime = GridmapRealtime(
         layer.url,
+        kind="lazy",
+        config={"idProperty": layer.id_property, "style": layer.style, "tooltip": layer.tooltip},
         interval=layer.refresh_s * 1000,
-        get_feature_id=JsCode(f"function (f) {{ return f.properties[{_js(layer.id_property)}]; }}"),
-        style=JsCode(f"function (f) {{ return {_js(layer.style)}; }}"),
-        on_each_feature=JsCode(
-            "function (f, l) { var labels = " + _js(layer.tooltip) + ", rows = [];"
-            " for (var k in labels) { var v = f.properties[k];"
-            " if (v === null || v === undefined) continue;"
-            " var d = document.createElement('div'); d.textContent = labels[k] + '：' + v;"
-            " rows.push(d.innerHTML); }"
-            " if (rows.length) { l.bindTooltip(rows.join('<br>'), {sticky: true}); } }"
-        ),
         remove_missing=True,
         only_run_when_added=True,
     )

@@ -19,7 +19,7 @@ from folium.utilities import JsCode
 
 from map_ui.basemaps import add_basemap
 from map_ui.geojson import check_frame, feature_collection
-from map_ui.legend import HtmlLegend, LegendItem, MetricScale, legend_html
+from map_ui.legend import HtmlLegend, LegendItem, MetricScale, PageAssets, legend_html
 from map_ui.tiles import TileSource
 
 COMMUNITY, VILLAGE = "社区", "村"
@@ -251,10 +251,8 @@ def _add_towns(m: folium.Map, towns: gpd.GeoDataFrame) -> None:
     if towns.empty:
         return
     data = feature_collection(towns, properties=["code", "name"], id_column="code")
-    label = JsCode(
-        "function (feature, layer) { layer.bindTooltip(feature.properties.name, "
-        "{permanent: true, direction: 'center', className: 'gridmap-label'}); }"
-    )
+    PageAssets().add_to(m)  # GridmapMaps.featureLabels
+    label = JsCode("GridmapMaps.featureLabels.townName")
     folium.GeoJson(
         data,
         style_function=lambda _: {

@@ -6,7 +6,6 @@ Pure: GeoDataFrames (EPSG:4490, drawn as WGS84) and a shapely point in, a ``foli
 
 from __future__ import annotations
 
-import html
 import math
 from typing import Any
 
@@ -15,12 +14,14 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from folium.map import CustomPane
 from folium.template import Template
 
 from map_ui.basemaps import add_basemap
 from map_ui.geojson import check_frame, feature_collection
 from map_ui.legend import HtmlLegend, LegendItem, MetricScale, legend_html
+from map_ui.templating import OWN_STATIC_URL, escape, render
 
 TEAM_COLORS = (
     "#d62728",
@@ -44,40 +45,17 @@ ARROWS_PER_ROUTE = 12
 ROUTE_COLUMNS = ("team", "distance_m", "duration_s")
 STOP_COLUMNS = ("team", "order", "name")
 
-PATROL_STYLE = """
-.gridmap-stop {
-  width: 22px; height: 22px; border-radius: 50%; border: 2px solid #fff; color: #fff;
-  font: bold 12px/18px "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; text-align: center;
-  box-shadow: 0 0 3px rgba(0, 0, 0, 0.6); box-sizing: border-box;
-}
-.gridmap-start {
-  width: 28px; height: 28px; border-radius: 4px; background: #111; color: #fff;
-  border: 2px solid #fff; box-shadow: 0 0 4px rgba(0, 0, 0, 0.7); box-sizing: border-box;
-  font: bold 14px/24px "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; text-align: center;
-}
-.gridmap-arrow {
-  font-size: 17px; line-height: 18px; width: 18px; text-align: center; font-weight: bold;
-  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff;
-}
-"""
 
+class PatrolStyle(JSCSSMixin, MacroElement):
+    """Links ``patrol.css`` (the stop, start and arrow markers) into the page header."""
 
-class PatrolStyle(MacroElement):
-    """The CSS of the stop, start and arrow markers, added to the page header."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-            <style>{{ this.style }}</style>
-        {% endmacro %}
-        """
-    )
+    _template = Template("")
+    default_css = [("gridmap_patrol_css", f"{OWN_STATIC_URL}/patrol.css")]
 
     def __init__(self) -> None:
         """Create the element; add it to a map."""
         super().__init__()
         self._name = "PatrolStyle"
-        self.style = PATROL_STYLE
 
 
 def team_color(team: int) -> str:
@@ -157,7 +135,7 @@ def add_patrol_layers(
     folium.Marker(
         [start.y, start.x],
         icon=folium.DivIcon(
-            html='<div class="gridmap-start">起</div>', icon_size=(28, 28), icon_anchor=(14, 14)
+            html=render("patrol_marks.html", mark="start"), icon_size=(28, 28), icon_anchor=(14, 14)
         ),
         tooltip="起点",
         z_index_offset=1000,
@@ -214,15 +192,14 @@ def _route(m: folium.Map, route: Any, *, weight: float) -> None:
     folium.PolyLine(
         latlon, color="#ffffff", weight=weight + 3, opacity=0.9, pane=CASING_PANE, interactive=False
     ).add_to(group)
-    folium.PolyLine(
-        latlon, color=color, weight=weight, opacity=1.0, tooltip=html.escape(name)
-    ).add_to(group)
+    folium.PolyLine(latlon, color=color, weight=weight, opacity=1.0, tooltip=escape(name)).add_to(
+        group
+    )
     for lon, lat, bearing in arrow_positions(line, ARROWS_PER_ROUTE):
         folium.Marker(
             [lat, lon],
             icon=folium.DivIcon(
-                html=f'<div class="gridmap-arrow" style="color:{color};'
-                f'transform: rotate({bearing - 90.0:.1f}deg)">&#10148;</div>',
+                html=render("patrol_marks.html", mark="arrow", color=color, angle=bearing - 90.0),
                 icon_size=(18, 18),
                 icon_anchor=(9, 9),
             ),
@@ -263,12 +240,13 @@ def _stops(m: folium.Map, stops: gpd.GeoDataFrame) -> None:
         folium.Marker(
             [point.y, point.x],
             icon=folium.DivIcon(
-                html=f'<div class="gridmap-stop" style="background:{color}">'
-                f"{int(stop['order'])}</div>",
+                html=render(
+                    "patrol_marks.html", mark="stop", color=color, order=int(stop["order"])
+                ),
                 icon_size=(22, 22),
                 icon_anchor=(11, 11),
             ),
-            tooltip=html.escape(label),
+            tooltip=escape(label),
         ).add_to(group)
 
 

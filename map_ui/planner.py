@@ -9,7 +9,6 @@ on the map: gaps and overlaps hatched, grids out of the household range coloured
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import folium
@@ -17,11 +16,11 @@ import geopandas as gpd
 from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.map import CustomPane
 from folium.plugins import GeoMan
-from folium.template import Template
 
 from map_ui.basemaps import add_basemap
 from map_ui.geojson import check_frame, feature_collection
 from map_ui.legend import HtmlLegend, LegendItem, MetricScale, legend_html
+from map_ui.templating import OWN_STATIC_URL, folium_template, render
 
 STATUS_COLORS = {"ok": "#4daf4a", "below": "#ff8c00", "above": "#d7191c", "unknown": "#9e9e9e"}
 STATUS_NAMES = {"ok": "符合标准", "below": "低于标准", "above": "高于标准", "unknown": "未知"}
@@ -34,27 +33,19 @@ DRAFT_STATUS_NAMES = {"open": "编辑中", "published": "已发布", "discarded"
 # Above the draft grids (overlayPane, 400) so they stay visible; references take no clicks.
 REFERENCE_PANE, BUILDING_PANE = "gridmap-planner-reference", "gridmap-planner-buildings"
 PANEL_WIDTH = 350
-SCRIPT_URL = "/static/gridmap/planner.js"
-STYLE_URL = "/static/gridmap/planner.css"
+SCRIPT_URL = f"{OWN_STATIC_URL}/planner.js"
+STYLE_URL = f"{OWN_STATIC_URL}/planner.css"
 
 
 class PlannerScript(MacroElement):
     """Starts ``planner.js`` once the map and its layers exist (rendered last)."""
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            GridmapPlanner.start({{ this._parent.get_name() }}, {
-                draftLayer: {{ this.draft.get_name() }},
-                draftGroup: {{ this.group.get_name() }},
-                config: {{ this.config }}
-            });
-        {% endmacro %}
-        """
-    )
+    _template = folium_template("planner_script.j2")
 
-    def __init__(self, draft: folium.GeoJson, group: folium.FeatureGroup, config: str) -> None:
-        """Remember the layers and the JSON config."""
+    def __init__(
+        self, draft: folium.GeoJson, group: folium.FeatureGroup, config: dict[str, Any]
+    ) -> None:
+        """Remember the layers and the config (passed to the script as JSON)."""
         super().__init__()
         self._name = "PlannerScript"
         self.draft = draft
@@ -210,8 +201,8 @@ def build_planner_map(
     }
     HtmlLegend(_legend(standard), position="bottomleft").add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    root.html.add_child(Element('<div id="gridmap-planner-panel"></div>'))
-    PlannerScript(layer, group, json.dumps(config, ensure_ascii=False)).add_to(m)
+    root.html.add_child(Element(render("planner_panel.html")))
+    PlannerScript(layer, group, config).add_to(m)
     minx, miny, maxx, maxy = village.total_bounds
     m.fit_bounds(
         [[float(miny), float(minx)], [float(maxy), float(maxx)]],

@@ -1,9 +1,10 @@
 """Vector tile layers for Leaflet (Leaflet.VectorGrid), for layers too large to put in a page.
 
 The app serves Mapbox Vector Tiles at ``/tiles/{layer}/{z}/{x}/{y}.pbf``; a
-:class:`VectorTileLayer` draws one of them on a canvas, styles each feature with a JavaScript
-function of its properties, and opens a popup with chosen properties on click. Tiles are
-fetched with the page's cookies (same origin), so the session and jurisdiction apply.
+:class:`VectorTileLayer` draws one of them on a canvas (``GridmapMaps.vectorTiles`` in
+``static/gridmap.js``), styles each feature with a JavaScript function of its properties, and
+opens a popup with chosen properties on click. Tiles are fetched with the page's cookies (same
+origin), so the session and jurisdiction apply.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from folium.elements import JSCSSMixin
 from folium.map import Layer
-from folium.template import Template
-from folium.utilities import JsCode
+from folium.plugins import VectorGridProtobuf
 
-VECTORGRID_JS = "https://unpkg.com/leaflet.vectorgrid@1.3.0/dist/Leaflet.VectorGrid.bundled.min.js"
-"""Served from map_ui/node_modules (pinned in package.json) by ``offline_html``."""
+from map_ui.templating import GRIDMAP_JS, folium_template
 
 _TEMPLATE_PARTS = ("{z}", "{x}", "{y}")
 
@@ -61,7 +61,10 @@ class VectorTileLayer(JSCSSMixin, Layer):
     Args:
         source: The tiles.
         name: The name in the layer control.
-        style: A JavaScript function ``(properties, zoom) -> Leaflet path options``.
+        style: The name of a style in ``GridmapMaps.tileStyles`` (``static/gridmap.js``,
+            ``static/incidents.js``): a function of ``style_config`` that returns the
+            function ``(properties, zoom) -> Leaflet path options``.
+        style_config: Its configuration (JSON).
         popup_fields: Properties shown in the click popup, in order (values are escaped).
         popup_aliases: Their labels (Chinese on our maps); the field names if None.
         pane: The map pane to draw in.
@@ -71,55 +74,18 @@ class VectorTileLayer(JSCSSMixin, Layer):
 
     """
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        if (!L.DomEvent.fakeStop) {
-            // VectorGrid 1.3's canvas click handler calls fakeStop, which Leaflet 1.8 removed
-            L.DomEvent.fakeStop = function (e) { e._stopped = true; };
-        }
-        var {{ this.get_name() }} = L.vectorGrid.protobuf({{ this.source.url|tojson }}, {
-            rendererFactory: L.canvas.tile,
-            interactive: {{ this.interactive|tojson }},
-            minZoom: {{ this.source.minzoom }},
-            maxZoom: 22,
-            pane: {{ this.pane|tojson }},
-            fetchOptions: {credentials: "same-origin"},
-            getFeatureId: function (f) {
-                return f.properties[{{ this.source.id_property|tojson }}];
-            },
-            vectorTileLayerStyles: {
-                {{ this.source.layer|tojson }}: {{ this.style.js_code }}
-            }
-        });
-        {{ this.get_name() }}.on("click", function (e) {
-            var props = e.layer.properties || {};
-            var fields = {{ this.popup_fields|tojson }};
-            var aliases = {{ this.popup_aliases|tojson }};
-            var rows = fields.map(function (f, i) {
-                var v = props[f];
-                v = (v === undefined || v === null) ? "" : String(v);
-                v = v.replace(/[&<>"']/g, function (c) {
-                    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
-                });
-                return "<tr><th>" + aliases[i] + "</th><td>" + v + "</td></tr>";
-            });
-            L.popup().setLatLng(e.latlng)
-                .setContent("<table>" + rows.join("") + "</table>")
-                .openOn({{ this.get_name() }}._map);
-        });
-        {% endmacro %}
-        """
-    )
+    _template = folium_template("vector_tiles.j2")
 
-    default_js = [("leaflet_vectorgrid", VECTORGRID_JS)]
+    # folium's own declaration (``@latest``); map_ui.assets serves the version package.json pins
+    default_js = [*VectorGridProtobuf.default_js, GRIDMAP_JS]
 
     def __init__(
         self,
         source: TileSource,
         *,
         name: str,
-        style: JsCode,
+        style: str,
+        style_config: Any = None,
         popup_fields: Sequence[str] = (),
         popup_aliases: Sequence[str] | None = None,
         pane: str = "overlayPane",
@@ -130,8 +96,10 @@ class VectorTileLayer(JSCSSMixin, Layer):
         super().__init__(name=name, overlay=True, control=True, show=show)
         if not isinstance(source, TileSource):
             raise ValueError(f"`source` was a {type(source).__name__}; expected a TileSource")
-        if not isinstance(style, JsCode):
-            raise ValueError("`style` is expected to be a folium JsCode function")
+        if not isinstance(style, str) or not re.fullmatch(r"[A-Za-z]\w*", style):
+            raise ValueError(
+                f"`style` was {style!r} but is expected to name a style of GridmapMaps.tileStyles"
+            )
         aliases = list(popup_aliases) if popup_aliases is not None else list(popup_fields)
         if len(aliases) != len(popup_fields):
             raise ValueError(
@@ -144,3 +112,15 @@ class VectorTileLayer(JSCSSMixin, Layer):
         self.popup_aliases = [str(a) for a in aliases]
         self.pane = pane
         self.interactive = interactive
+        self.config = {
+            "url": source.url,
+            "layer": source.layer,
+            "interactive": interactive,
+            "minZoom": source.minzoom,
+            "pane": pane,
+            "idProperty": source.id_property,
+            "style": style,
+            "styleConfig": style_config,
+            "popupFields": self.popup_fields,
+            "popupAliases": self.popup_aliases,
+        }

@@ -7,22 +7,23 @@ panel of counters (open, overdue, by status, the newest incidents) follows each 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import folium
 import geopandas as gpd
-from branca.element import Element, Figure, MacroElement
+from branca.element import CssLink, Figure, MacroElement
 from folium.plugins import Realtime
-from folium.template import Template
-from folium.utilities import JsCode
 
 from map_ui.geojson import check_frame, feature_collection
 from map_ui.incidents import NAMES, STATUS_COLORS, legend, new_map
+from map_ui.lazy import GridmapRealtime
 from map_ui.legend import HtmlLegend
 from map_ui.overview import add_area_layers, fit_to_county
+from map_ui.templating import OWN_STATIC_URL, folium_template
 from map_ui.tiles import TileSource, VectorTileLayer
+
+WALL_CSS = f"{OWN_STATIC_URL}/wall.css"
 
 
 @dataclass(frozen=True)
@@ -43,18 +44,7 @@ class LiveFeed:
 class LiveStats(MacroElement):
     """Counters and the latest incidents of a Realtime layer, refreshed on each update."""
 
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        GridmapMaps.liveStats({{ this._parent.get_name() }}, {{ this.realtime.get_name() }}, {
-            title: {{ this.title|tojson }}, colors: {{ this.colors|tojson }},
-            order: {{ this.order|tojson }},
-            names: {{ this.names|tojson }}, interval: {{ this.interval }},
-            position: {{ this.position|tojson }}, latest: {{ this.latest }}
-        });
-        {% endmacro %}
-        """
-    )
+    _template = folium_template("live_stats.j2")
 
     def __init__(self, realtime: Realtime, *, title: str, interval: int, position: str) -> None:
         super().__init__()
@@ -67,30 +57,26 @@ class LiveStats(MacroElement):
         self.interval = interval
         self.position = position
         self.latest = 8
+        self.config = {
+            "title": title,
+            "colors": self.colors,
+            "order": self.order,
+            "names": self.names,
+            "interval": interval,
+            "position": position,
+            "latest": self.latest,
+        }
 
 
 def add_live_layer(
     m: folium.Map, live: LiveFeed, *, name: str = "实时事件", show: bool = True
 ) -> Realtime:
     """The live layer: open and recently closed incidents, refreshed every ``interval_s``."""
-    realtime = Realtime(
+    realtime = GridmapRealtime(
         live.url,
+        kind="live",
+        config={"colors": STATUS_COLORS, "names": NAMES},
         interval=live.interval_s * 1000,
-        get_feature_id=JsCode("function (f) { return f.properties.id; }"),
-        # keep the marker (and an open popup) unless the status or the overdue flag changed
-        update_feature=JsCode(
-            "function (f, old) { var p = old && old.feature && old.feature.properties;"
-            " return p && p.status === f.properties.status"
-            " && p.overdue === f.properties.overdue ? old : null; }"
-        ),
-        point_to_layer=JsCode(
-            "function (f, latlng) { return GridmapMaps.marker(f.properties, latlng, "
-            f"{_js(STATUS_COLORS)}, ' gridmap-live gridmap-live-' + f.properties.id); }}"
-        ),
-        on_each_feature=JsCode(
-            "function (f, layer) { layer.bindPopup(GridmapMaps.popup(f.properties, "
-            f"{_js(NAMES)})); }}"
-        ),
         remove_missing=True,
         only_run_when_added=not show,
     )
@@ -98,10 +84,6 @@ def add_live_layer(
     realtime.show = show
     realtime.add_to(m)
     return realtime
-
-
-def _js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
 
 
 def build_wall_map(
@@ -127,7 +109,8 @@ def build_wall_map(
         VectorTileLayer(
             grid_tiles,
             name="网格",
-            style=JsCode("function () { return {color: '#8a8a8a', weight: 0.6, fill: false}; }"),
+            style="fixed",
+            style_config={"color": "#8a8a8a", "weight": 0.6, "fill": False},
             popup_fields=["name", "code", "leader_name"],
             popup_aliases=["网格", "编码", "网格长"],
         ).add_to(m)
@@ -146,8 +129,8 @@ def build_wall_map(
     root = m.get_root()
     if not isinstance(root, Figure):
         raise ValueError("`m` is not attached to a branca Figure; create it with folium.Map()")
-    root.header.add_child(
-        Element("<style>.gridmap-live-stats { font-size: 16px; }</style>"), name="gridmap_wall"
-    )
+    # linked now, so ahead of the stylesheets elements link while the page renders (as the
+    # inline rule it replaces was)
+    root.header.add_child(CssLink(WALL_CSS), name="gridmap_wall_css")
     fit_to_county(m, areas)
     return m

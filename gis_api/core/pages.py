@@ -8,7 +8,6 @@ the live feed are asked for in GCJ-02, so that our layers line up with the base 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -26,6 +25,7 @@ from gis_api.core.deps import (
     get_principal,
 )
 from gis_api.core.settings import Settings
+from map_ui.templating import render
 
 PAGES = (
     ("总览", "/map"),
@@ -90,9 +90,12 @@ def shift_frame(frame: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
 
 
-def with_blank_icon(page: str) -> str:
-    """Declare an empty icon so the browser does not ask the server for /favicon.ico."""
-    return page.replace("<head>", '<head>\n    <link rel="icon" href="data:,">', 1)
+def with_blank_icon(page: str, *, title: str | None = None) -> str:
+    """Declare an empty icon so the browser does not ask the server for /favicon.ico, and give
+    the page ``title`` if one is given (``map_ui/templates/head.html``).
+    """
+    head = render("head.html", title=title).rstrip()
+    return page.replace("<head>", "<head>\n    " + head, 1)
 
 
 async def page_principal(request: Request) -> Principal | RedirectResponse:
@@ -106,13 +109,9 @@ async def page_principal(request: Request) -> Principal | RedirectResponse:
     return principal
 
 
-NOTHING_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>gridmap</title>
-<link rel="icon" href="data:,">
-<style>body {{ font-family: "Noto Sans CJK SC", sans-serif; margin: 3rem; }}</style>
-</head><body><h1>暂无可显示的数据</h1><p>{message}</p>
-<p><a href="/docs">API</a> · <a href="/logout">退出登录</a></p></body></html>
-"""
+def nothing_page(message: str) -> str:
+    """The page shown when there is nothing to show (``map_ui/templates/nothing.html``)."""
+    return render("nothing.html", message=message)
 
 
 async def render_page(request: Request, builder: Callable[..., str], **kwargs: object) -> Response:
@@ -132,7 +131,7 @@ async def render_page(request: Request, builder: Callable[..., str], **kwargs: o
         )
     except NotFound as exc:
         return HTMLResponse(
-            NOTHING_PAGE.format(message=html.escape(exc.message)),
+            nothing_page(exc.message),
             status_code=404,
             headers={"Cache-Control": "private, no-store"},
         )

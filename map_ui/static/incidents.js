@@ -1,16 +1,10 @@
 /* gridmap's incident layers: clustered markers coloured by status, a heat map and a per-grid
  * choropleth that follow the filters (status, category, time window), and the live feed's
- * markers and counters. map_ui.incidents inlines this file into the pages it builds.
+ * markers and counters. Served at /static/gridmap/incidents.js after gridmap.js (G.escape).
  */
 (function () {
   "use strict";
   var G = (window.GridmapMaps = window.GridmapMaps || {});
-
-  G.escape = function (value) {
-    return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  };
 
   G.time = function (ms) {
     var d = new Date(ms);
@@ -197,5 +191,25 @@
       box.querySelector("[data-body]").innerHTML = html;
       box.setAttribute("data-count", String(features.length));
     });
+  };
+  /* The live feed's layer (leaflet-realtime). c: {colors (by status), names} */
+  G.realtimeKinds.live = function (c) {
+    return {
+      getFeatureId: function (f) { return f.properties.id; },
+      // keep the marker (and an open popup) unless the status or the overdue flag changed
+      updateFeature: function (f, old) {
+        var p = old && old.feature && old.feature.properties;
+        return p && p.status === f.properties.status && p.overdue === f.properties.overdue ? old : null;
+      },
+      pointToLayer: function (f, latlng) {
+        return G.marker(f.properties, latlng, c.colors, " gridmap-live gridmap-live-" + f.properties.id);
+      },
+      onEachFeature: function (f, layer) { layer.bindPopup(G.popup(f.properties, c.names)); }
+    };
+  };
+
+  /* Grids of vector tiles coloured by the incidents shown (see G.incidents). */
+  G.tileStyles.incidentCounts = function () {
+    return function (p) { return G.gridStyle(p); };
   };
 })();

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,10 +13,12 @@ from folium import plugins
 from folium.elements import JSCSSMixin
 
 from map_ui.assets import (
-    CDN_ASSETS,
+    SERVED_ELEMENTS,
     STATIC_PREFIX,
     MissingAsset,
+    cdn_assets,
     check_assets_installed,
+    declared_assets,
     local_url,
     offline_html,
     static_mounts,
@@ -143,9 +146,75 @@ def test_tile_urls_are_not_rewritten():
 
 def test_every_mapped_file_is_installed():
     assert check_assets_installed() == []
-    for target in CDN_ASSETS.values():
+    for target in cdn_assets().values():
         if target is not None:
             assert on_disk(f"{STATIC_PREFIX}/{target}").is_file(), target
+
+
+def test_every_asset_folium_declares_is_served_locally():
+    """Whatever folium (and branca's colormap) declare for the elements we use maps to a local
+    file that exists; a folium upgrade that adds or moves an asset fails here.
+    """
+    declared = [
+        url for element in SERVED_ELEMENTS for _, url in [*element.default_js, *element.default_css]
+    ]
+    assert set(declared) <= set(declared_assets())
+    for url in declared_assets():
+        local = local_url(url)  # MissingAsset for one we cannot serve
+        if local is not None:
+            assert on_disk(local).is_file(), (url, local)
+    assert any("d3" in url for url in declared_assets())  # branca's colormap link
+
+
+def test_derived_mapping_finds_renamed_and_moved_files():
+    # cdnjs names the package differently and lays its files out its own way
+    assert (
+        local_url(
+            "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/"
+            "leaflet.awesome-markers.js"
+        )
+        == f"{STATIC_PREFIX}/vendor/drmonty-leaflet-awesome-markers/js/leaflet.awesome-markers.js"
+    )
+    assert (
+        local_url("https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css")
+        == f"{STATIC_PREFIX}/vendor/leaflet-draw/dist/leaflet.draw.css"
+    )
+    assert (
+        local_url("https://code.jquery.com/jquery-3.7.1.min.js")
+        == f"{STATIC_PREFIX}/vendor/jquery/dist/jquery.min.js"
+    )
+    # jsDelivr minifies on the fly; the package has the source only
+    assert (
+        local_url("https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js")
+        == f"{STATIC_PREFIX}/vendor/leaflet.fullscreen/Control.FullScreen.js"
+    )
+    # another version than the pinned one is not ours to serve
+    with pytest.raises(MissingAsset):
+        local_url("https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/0.4.2/leaflet.draw.js")
+    with pytest.raises(MissingAsset):
+        local_url("https://code.jquery.com/jquery-1.12.4.min.js")
+
+
+def test_served_elements_cover_every_plugin_our_pages_use():
+    """A folium plugin imported by map_ui or gis_api is one whose assets we check and serve."""
+    root = Path(__file__).resolve().parents[2]
+    used: set[str] = set()
+    for package in ("map_ui", "gis_api"):
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module == "folium.plugins":
+                    used.update(alias.name for alias in node.names)
+                if (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "plugins"
+                ):
+                    used.add(node.attr)
+    assert used, "no folium plugin found: the scan is broken"
+    for name in sorted(used):
+        cls = getattr(plugins, name)
+        if isinstance(cls, type) and issubclass(cls, JSCSSMixin):
+            assert cls in SERVED_ELEMENTS, f"folium.plugins.{name} is not in SERVED_ELEMENTS"
 
 
 @pytest.mark.browser

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point
 
-from map_ui.assets import offline_html
+from map_ui.assets import OWN_STATIC_DIR, offline_html
 from map_ui.incidents import STATUS_COLORS, build_incident_map, incident_records
 from map_ui.wall import LiveFeed, build_wall_map
 from tests.map_ui.test_overview import synthetic_county
@@ -56,13 +56,9 @@ def build(**kwargs):
 
 
 def options(html: str) -> dict:
-    """The options object passed to GridmapMaps.incidents (JSON inside the script)."""
-    block = re.search(r"GridmapMaps\.incidents\([^,]+, \{(.*?)\n\s*\}\);", html, re.S).group(1)
-    data = {}
-    for key in ("incidents", "colors", "order", "categories", "windows", "now", "total"):
-        value = re.search(rf"^\s*{key}: (.*?),?$", block, re.M).group(1)
-        data[key] = json.loads(value)
-    return data
+    """The options passed to GridmapMaps.incidents (JSON inside the script)."""
+    found = re.search(r"GridmapMaps\.incidents\([^,]+, L\.extend\((.*), \{$", html, re.M)
+    return json.loads(found.group(1))
 
 
 def test_records_carry_what_the_filters_need():
@@ -93,7 +89,7 @@ def test_page_has_every_layer_filter_and_legend():
         "实时事件（每 5 秒刷新）",
     ):
         assert json.dumps(name)[1:-1] in overlays or name in overlays
-    assert "GridmapMaps.incidents" in html and "L.realtime" in html
+    assert "GridmapMaps.incidents" in html and "GridmapMaps.realtime" in html
     assert '"/v1/incidents/live?hours=24"' in html and "5000" in html
 
 
@@ -102,7 +98,8 @@ def test_text_is_escaped_by_the_page_script():
     html = offline_html(m)
     # descriptions travel as JSON (< escaped by tojson) and are escaped when drawn
     assert "事件<1>" not in html
-    assert "G.escape(r[1])" in html
+    assert '<script src="/static/gridmap/incidents.js"></script>' in html
+    assert "G.escape(r[1])" in (OWN_STATIC_DIR / "incidents.js").read_text(encoding="utf-8")
 
 
 def test_hotspot_cells_are_drawn_with_density():

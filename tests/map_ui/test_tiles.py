@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import folium
 import pytest
-from folium.utilities import JsCode
 
-from map_ui.assets import offline_html
+from map_ui.assets import OWN_STATIC_DIR, offline_html
 from map_ui.overview import build_overview_map
 from map_ui.tiles import TileSource, VectorTileLayer
 from tests.map_ui.test_overview import synthetic_county
 
-STYLE = JsCode("function () { return {color: '#333'}; }")
+STYLE = {"style": "fixed", "style_config": {"color": "#333"}}
 
 
 def test_layer_loads_vectorgrid_from_our_server():
@@ -21,13 +21,17 @@ def test_layer_loads_vectorgrid_from_our_server():
     VectorTileLayer(
         TileSource("/tiles/grids/{z}/{x}/{y}.pbf?v=3", "grids", minzoom=10),
         name="网格",
-        style=STYLE,
+        **STYLE,
     ).add_to(m)
     html = offline_html(m)
-    assert "/static/vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js" in html
-    assert '"/tiles/grids/{z}/{x}/{y}.pbf?v=3"' in html
-    assert 'credentials: "same-origin"' in html and "minZoom: 10" in html
-    assert "L.DomEvent.fakeStop" in html  # the Leaflet 1.8+ click fix
+    assert "/static/vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.js" in html
+    assert '<script src="/static/gridmap/gridmap.js"></script>' in html
+    config = json.loads(re.search(r"GridmapMaps\.vectorTiles\((.*)\);$", html, re.M).group(1))
+    assert config["url"] == "/tiles/grids/{z}/{x}/{y}.pbf?v=3" and config["minZoom"] == 10
+    assert config["style"] == "fixed" and config["styleConfig"] == {"color": "#333"}
+    script = (OWN_STATIC_DIR / "gridmap.js").read_text(encoding="utf-8")
+    assert 'credentials: "same-origin"' in script
+    assert "L.DomEvent.fakeStop" in script  # the Leaflet 1.8+ click fix
 
 
 def test_bad_sources_are_refused():
@@ -35,13 +39,13 @@ def test_bad_sources_are_refused():
         TileSource("/tiles/grids/{z}/{x}.pbf", "grids")
     with pytest.raises(ValueError, match="plain name"):
         TileSource("/t/{z}/{x}/{y}", "grids; drop")
-    with pytest.raises(ValueError, match="JsCode"):
-        VectorTileLayer(TileSource("/t/{z}/{x}/{y}", "g"), name="g", style="function () {}")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="tileStyles"):
+        VectorTileLayer(TileSource("/t/{z}/{x}/{y}", "g"), name="g", style="function () {}")
     with pytest.raises(ValueError, match="labels"):
         VectorTileLayer(
             TileSource("/t/{z}/{x}/{y}", "g"),
             name="g",
-            style=STYLE,
+            **STYLE,
             popup_fields=["a"],
             popup_aliases=[],
         )
@@ -57,7 +61,7 @@ def test_overview_draws_grids_and_villages_from_tiles():
         village_tiles=TileSource("/tiles/areas/{z}/{x}/{y}.pbf?v=1", "areas"),
     )
     html = offline_html(m)
-    assert html.count("L.vectorGrid.protobuf") == 2
+    assert html.count("GridmapMaps.vectorTiles(") == 2
     overlays = re.search(r"overlays :\s*\{(.*?)\}", html, re.S).group(1)
     assert "\\u7f51\\u683c" in overlays or "网格" in overlays
     # the grid style knows each village's kind (community/village standard) and the steps

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -15,32 +14,14 @@ from gis_api.core.deps import (
     SESSION_MAX_AGE,
     session_cookie_value,
 )
+from map_ui.templating import render
 
 router = APIRouter(tags=["maps"])
 
-LOGIN_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>gridmap 登录</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<style>
-body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; background: #f4f6f8;
-       display: flex; align-items: center; justify-content: center; height: 100vh; margin: 0; }}
-form {{ background: white; padding: 2rem 2.5rem; border-radius: 8px; box-shadow: 0 2px 8px #0002;
-        min-width: 22rem; }}
-h1 {{ font-size: 1.3rem; margin: 0 0 1rem; }}
-input[type=password] {{ width: 100%; padding: .5rem; font-size: 1rem; box-sizing: border-box; }}
-button {{ margin-top: 1rem; padding: .5rem 1.2rem; font-size: 1rem; }}
-.error {{ color: #b00020; margin: .5rem 0; }}
-</style></head>
-<body><form method="post" action="/login">
-<h1>gridmap 网格化服务管理地图</h1>
-<label for="key">API 密钥 (API key)</label>
-<input id="key" name="key" type="password" autocomplete="off" autofocus required>
-<input type="hidden" name="next" value="{next}">
-{error}
-<button type="submit">登录 Log in</button>
-</form></body></html>
-"""
+
+def login_page(next_path: str, error: str = "") -> str:
+    """The login form (``map_ui/templates/login.html``): a key, and where to go after."""
+    return render("login.html", next=next_path, error=error)
 
 
 def _safe_next(value: str | None) -> str:
@@ -62,7 +43,7 @@ OPEN: dict[str, Any] = {"security": []}
 )
 async def login_form(next: str | None = None) -> HTMLResponse:
     """A form that takes a key once."""
-    return HTMLResponse(LOGIN_PAGE.format(next=html.escape(_safe_next(next)), error=""))
+    return HTMLResponse(login_page(_safe_next(next)))
 
 
 @router.post(
@@ -87,11 +68,9 @@ async def login(
         principal: Principal = request.app.state.keys.verify(key.strip())
         principal.require("read")
     except GridmapError as exc:
-        page = LOGIN_PAGE.format(
-            next=html.escape(target), error=f'<p class="error">{html.escape(exc.message)}</p>'
-        )
         return HTMLResponse(
-            page, status_code=401 if isinstance(exc, AuthenticationRequired) else 403
+            login_page(target, exc.message),
+            status_code=401 if isinstance(exc, AuthenticationRequired) else 403,
         )
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(

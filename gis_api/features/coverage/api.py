@@ -7,12 +7,11 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from gis_api.core.deps import Planner, Reader, SessionDep
 from gis_api.core.errors import error_responses
-from gis_api.core.pages import page_principal, shift_frame
+from gis_api.core.pages import render_page, shift_frame
 from gis_api.features.coverage import models as m
 from gis_api.features.coverage import placement, relocation, service
 from gis_api.features.coverage.pages import coverage_page_html
@@ -162,15 +161,6 @@ async def coverage_page(
     """Views by camera category (offline grey), blind spots hatched, uncovered key sites
     marked, grids coloured by the share in view.
     """
-    principal = await page_principal(request)
-    if isinstance(principal, RedirectResponse):
-        return principal
-    page = await run_in_threadpool(
-        coverage_page_html,
-        request.app.state.session_factory,
-        principal=principal,
-        settings=request.app.state.settings,
-        area_code=area,
-        include_offline=include_offline,
+    return await render_page(
+        request, coverage_page_html, area_code=area, include_offline=include_offline
     )
-    return HTMLResponse(page, headers={"Cache-Control": "private, no-store"})

@@ -14,13 +14,13 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 import gis_api.features.roads  # noqa: F401 - registers the road importer for POST /v1/imports/roads
 from gis_api.core.auth import Principal
 from gis_api.core.deps import Reader, SessionDep, require
 from gis_api.core.errors import error_responses
-from gis_api.core.pages import page_principal, shift_frame
+from gis_api.core.pages import render_page, shift_frame
 from gis_api.features.lookup.points import crs_name
 from gis_api.features.patrol.models import (
     PlanSummary,
@@ -171,13 +171,7 @@ async def networks(principal: Reader, session: SessionDep) -> Response:
 @router.get("/map/patrol", response_class=HTMLResponse, summary="Saved patrol plans, as a page")
 async def plans_map(request: Request) -> Response:
     """A list of the saved plans linking to their maps."""
-    principal = await page_principal(request)
-    if isinstance(principal, RedirectResponse):
-        return principal
-    page = await run_in_threadpool(
-        plans_page, request.app.state.session_factory, principal=principal
-    )
-    return HTMLResponse(page, headers={"Cache-Control": "private, no-store"})
+    return await render_page(request, plans_page)
 
 
 @router.get(
@@ -188,14 +182,4 @@ async def plans_map(request: Request) -> Response:
 )
 async def plan_map(plan_id: int, request: Request) -> Response:
     """Routes coloured by team, stops numbered in visiting order, the start marked."""
-    principal = await page_principal(request)
-    if isinstance(principal, RedirectResponse):
-        return principal
-    page = await run_in_threadpool(
-        plan_page,
-        request.app.state.session_factory,
-        plan_id,
-        principal=principal,
-        settings=request.app.state.settings,
-    )
-    return HTMLResponse(page, headers={"Cache-Control": "private, no-store"})
+    return await render_page(request, plan_page, plan_id=plan_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import geopandas as gpd
@@ -19,6 +18,7 @@ from gis_api.features.patrol.plans import get_plan, list_plans
 from gis_api.schema.models import RoadEdge
 from map_ui.assets import offline_html
 from map_ui.patrol import build_patrol_map
+from map_ui.templating import render
 
 KIND_NAMES = {"routes": "巡逻路线", "streets": "街巷巡逻"}
 ROAD_LIMIT = 20_000
@@ -70,7 +70,7 @@ def plan_frames(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def plan_page(
-    factory: sessionmaker[Session], plan_id: int, *, principal: Principal, settings: Settings
+    factory: sessionmaker[Session], *, plan_id: int, principal: Principal, settings: Settings
 ) -> str:
     """The map page of a saved plan (``NotFound`` outside the caller's jurisdiction)."""
     with factory() as session:
@@ -107,37 +107,24 @@ def roads_near(
     return gpd.GeoDataFrame(geometry=[shapely.from_wkb(bytes(r[0])) for r in rows], crs=4490)
 
 
-def plans_page(factory: sessionmaker[Session], *, principal: Principal) -> str:
-    """A plain page listing the saved plans the caller may see."""
+def plans_page(
+    factory: sessionmaker[Session], *, principal: Principal, settings: Settings | None = None
+) -> str:
+    """A plain page listing the saved plans the caller may see (``settings``: unused, for
+    :func:`gis_api.core.pages.render_page`).
+    """
     with factory() as session:
         rows = list_plans(session, principal=principal, limit=200)
-    body = "".join(
-        "<tr>"
-        f'<td><a href="{html.escape(r["map_url"])}">{html.escape(r["name"])}</a></td>'
-        f"<td>{KIND_NAMES.get(r['kind'], html.escape(r['kind']))}</td>"
-        f"<td>{r['teams']}</td>"
-        f"<td>{r['distance_m'] / 1000:.1f} km</td>"
-        f"<td>{r['duration_s'] / 60:.0f} 分钟</td>"
-        f"<td>{html.escape((r['created_at'] or '')[:16].replace('T', ' '))}</td>"
-        "</tr>"
+    plans = [
+        {
+            "map_url": r["map_url"],
+            "name": r["name"],
+            "kind": KIND_NAMES.get(r["kind"], r["kind"]),
+            "teams": r["teams"],
+            "distance": f"{r['distance_m'] / 1000:.1f} km",
+            "duration": f"{r['duration_s'] / 60:.0f} 分钟",
+            "created": (r["created_at"] or "")[:16].replace("T", " "),
+        }
         for r in rows
-    )
-    empty = "" if rows else '<p class="empty">还没有保存的巡逻方案。</p>'
-    return PLANS_PAGE.format(rows=body, empty=empty)
-
-
-PLANS_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>巡逻方案</title>
-<link rel="icon" href="data:,">
-<style>
-body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2rem; }}
-table {{ border-collapse: collapse; }}
-th, td {{ padding: .35rem .8rem; border-bottom: 1px solid #ddd; text-align: left; }}
-.empty {{ color: #666; }}
-</style></head>
-<body><h1>巡逻方案</h1>
-<table><thead><tr><th>名称</th><th>类型</th><th>组数</th><th>里程</th><th>时长</th>
-<th>创建时间</th></tr></thead><tbody>{rows}</tbody></table>{empty}
-<p><a href="/map">返回地图</a></p>
-</body></html>
-"""
+    ]
+    return render("patrol_plans.html", plans=plans)

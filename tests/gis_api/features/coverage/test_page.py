@@ -108,3 +108,12 @@ def test_coverage_page_in_chromium(fresh_db, mini_county, live_server, browser_p
     assert log.external == [], log.external
     assert log.failed == [], log.failed
     assert log.console_errors == [], log.console_errors
+
+
+def test_unknown_area_gets_the_nothing_page(client, make_key):
+    """render_page's answer when there is nothing to show: an HTML page saying why, 404."""
+    client.post("/login", data={"key": make_key("viewer")})
+    r = client.get("/map/coverage", params={"area": "510116009999"})
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "暂无可显示的数据" in r.text and "no administrative area 510116009999" in r.text
+    assert r.headers["cache-control"] == "private, no-store"

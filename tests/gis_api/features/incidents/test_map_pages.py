@@ -51,7 +51,8 @@ def test_incident_page_holds_the_callers_incidents_only(report, client, logged_i
     east = report(lon=EAST_POINT[0], lat=EAST_POINT[1], description="东边的事")["id"]
     logged_in("viewer", "510116002")
     html = client.get("/map/incidents").text
-    ids = [i["id"] for i in json.loads(re.search(r"incidents: (\[.*?\]),\n", html).group(1))]
+    config = re.search(r"GridmapMaps\.incidents\([^,]+, L\.extend\((.*), \{$", html, re.M)
+    ids = [i["id"] for i in json.loads(config.group(1))["incidents"]]
     assert ids == [east] and west not in ids
 
 
@@ -59,12 +60,12 @@ def test_pages_switch_to_vector_tiles_above_the_inline_limit(app_client, loaded_
     client = app_client(inline_feature_limit=5)  # 8 grids: over the limit
     client.post("/login", data={"key": headers("viewer")["X-API-Key"]})
     html = client.get("/map").text
-    assert "L.vectorGrid.protobuf" in html
+    assert "GridmapMaps.vectorTiles(" in html
     version = client.get("/tiles", headers=headers("viewer")).json()["grids"]["version"]
     assert f'"/tiles/grids/{{z}}/{{x}}/{{y}}.pbf?v={version}"' in html
     assert "510116001001001" not in html  # no grid inline
     inline = app_client().get("/map", headers=headers("viewer")).text
-    assert "L.vectorGrid" not in inline and "510116001001001" in inline
+    assert "GridmapMaps.vectorTiles(" not in inline and "510116001001001" in inline
 
 
 def test_gcj02_base_map_shifts_our_layers_and_the_live_feed(app_client, loaded_county, headers):

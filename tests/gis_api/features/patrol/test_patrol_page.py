@@ -64,3 +64,17 @@ def test_plan_page_in_chromium(
     assert log.external == [], log.external
     assert log.failed == [], log.failed
     assert log.console_errors == [], log.console_errors
+
+
+def test_pages_need_a_session_and_an_unknown_plan_gets_the_nothing_page(
+    app_client, loaded_county, make_key
+):
+    client = app_client()
+    r = client.get("/map/patrol/7", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=/map/patrol/7"
+    client.post("/login", data={"key": make_key("viewer")})
+    listing = client.get("/map/patrol")
+    assert listing.status_code == 200 and "还没有保存的巡逻方案。" in listing.text
+    r = client.get("/map/patrol/987654")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "暂无可显示的数据" in r.text and "no patrol plan 987654" in r.text
