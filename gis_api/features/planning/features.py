@@ -195,7 +195,7 @@ def feature_collection(
 
 
 def _json(value: Any) -> Any:
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:  # pandas' missing values (Int64 …)
         return None
     if isinstance(value, np.generic):
         value = value.item()
