@@ -54,6 +54,9 @@ class Collection:
     area_column: str
     personal: tuple[str, ...] = ()
     versioned: bool = False
+    """Rows have ``valid_from``/``valid_to``: ``datetime`` selects the versions valid then."""
+    instant_column: str | None = None
+    """Each feature happened at this instant: ``datetime`` selects the features within it."""
     extra: dict[str, str] = field(default_factory=dict)
 
     def column(self, name: str) -> InstrumentedAttribute[Any]:
@@ -166,6 +169,7 @@ COLLECTIONS: dict[str, Collection] = {
             title="Incidents 事件",
             description="Incidents of the six-step loop (上报→立案→派遣→处置→反馈→结案归档), "
             "placed in the grid, village, town and county they fell in when reported. "
+            "`datetime` selects them by when they were reported (an interval is closed). "
             "Reporters' names and phones only for roles that may see personal data.",
             model=Incident,
             id_column="id",
@@ -194,6 +198,7 @@ COLLECTIONS: dict[str, Collection] = {
             ),
             area_column="area_code",
             personal=("reporter_name", "reporter_phone"),
+            instant_column="reported_at",
         ),
     )
 }
@@ -214,6 +219,8 @@ def _jurisdiction(collection: Collection, principal: Principal) -> ColumnElement
 
 
 def _temporal(collection: Collection, when: Interval | None) -> ColumnElement[bool]:
+    if collection.instant_column is not None:
+        return _within(collection.column(collection.instant_column), when)
     if not collection.versioned:
         return true()
     valid_from, valid_to = collection.column("valid_from"), collection.column("valid_to")
@@ -228,6 +235,20 @@ def _temporal(collection: Collection, when: Interval | None) -> ColumnElement[bo
         conditions.append(valid_from <= when.end)
     if when.start is not None:
         conditions.append(or_(valid_to.is_(None), valid_to > when.start))
+    return and_(*conditions) if conditions else true()
+
+
+def _within(column: InstrumentedAttribute[Any], when: Interval | None) -> ColumnElement[bool]:
+    """Instants equal to an instant, or in a closed interval (open where an end is None)."""
+    if when is None:
+        return true()
+    if when.instant:
+        return column == when.start
+    conditions = []
+    if when.start is not None:
+        conditions.append(column >= when.start)
+    if when.end is not None:
+        conditions.append(column <= when.end)
     return and_(*conditions) if conditions else true()
 
 
@@ -344,6 +365,11 @@ def extent(
     if collection.versioned:
         first = session.scalar(select(func.min(collection.column("valid_from"))).where(where))
         interval = [first.isoformat() if first else None, None]
+    elif collection.instant_column is not None:
+        at = collection.column(collection.instant_column)
+        first, last = session.execute(select(func.min(at), func.max(at)).where(where)).one()
+        if first is not None:
+            interval = [first.isoformat(), last.isoformat()]
     return bbox, interval
 
 
