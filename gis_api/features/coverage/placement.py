@@ -109,6 +109,7 @@ def place(
         heading,
         np.full(len(xy), request.fov),
         np.full(len(xy), request.range_m),
+        epsg=comp.epsg,
     )
     views = viewshed.visibility_polygons(cams, comp.occluders)
     cover = mclp.coverage_matrix(views, demand.xy)
