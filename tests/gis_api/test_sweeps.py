@@ -258,6 +258,7 @@ def test_patrol_routes_in_every_town(sweep):
             "start": {"point": list(start)},
             "stops": [{"point": list(p)} for p in stops] or [{"point": list(start)}],
             "time_limit_s": 0.5,
+            "max_snap_m": 5000,  # grid centres in the fields lie a few hundred metres off roads
         }
         r = sweep.call("patrol", "POST", "/v1/patrol/routes", problems, json=body)
         if r is not None and r.status_code != 200:
