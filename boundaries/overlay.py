@@ -80,3 +80,17 @@ def parts_of_dimension(geoms: object, dimension: int) -> GeomArray:
                 dimension, shapely.multipolygons
             )(parts)
     return values
+
+
+def valid_polygons(geoms: object) -> GeomArray:
+    """Each geometry, or where it is not valid, its polygonal part made valid (by structure).
+
+    Projecting a valid polygon back from metres to degrees can make two rings that nearly
+    touch cross by a rounding error; this repairs just those, and leaves valid ones as they are.
+    """
+    values = np.asarray(geoms, dtype=object).ravel().copy()
+    bad = ~shapely.is_valid(values)
+    if bad.any():
+        fixed = shapely.make_valid(values[bad], method="structure", keep_collapsed=False)
+        values[bad] = parts_of_dimension(fixed, 2)
+    return values

@@ -48,3 +48,12 @@ def test_parts_of_dimension_keeps_only_that_dimension():
     assert overlay.parts_of_dimension([Point(0, 0)], 2)[0].equals(Polygon())
     kept = box(0, 0, 1, 1)
     assert overlay.parts_of_dimension([kept], 2)[0] is kept
+
+
+def test_valid_polygons_repairs_only_the_invalid_ones():
+    bow = Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    good = box(5, 5, 6, 6)
+    fixed = overlay.valid_polygons([bow, good])
+    assert fixed[1] is good
+    assert fixed[0].is_valid and fixed[0].area == 2.0
+    assert set(shapely.get_type_id(fixed)) <= {3, 6}

@@ -56,6 +56,7 @@ class Sweep:
     def __init__(self, client: TestClient, headers: dict[str, str], url: str) -> None:
         self.client = client
         self.headers = headers
+        self.url = url
         eng = create_engine(url, poolclass=NullPool)
         with eng.connect() as conn:
             rows = conn.execute(text("SELECT code, level FROM admin_areas ORDER BY code")).all()
@@ -169,6 +170,24 @@ def test_blind_spots_of_every_area(sweep):
         if r is not None and r.status_code != 200:
             problems.append(f"blind spots {code}: {r.status_code} {r.text[:200]}")
     assert not problems, "\n".join(problems)
+
+
+def test_blind_spots_of_every_area_are_valid_before_rounding(sweep):
+    """The served blind spots are rounded (see ``ROUNDING_PENDING``); before that they must be
+    valid: in metres and back in degrees."""
+    from gis_api.core.auth import Principal
+    from gis_api.features.coverage.service import blind_spots
+
+    admin = Principal(key_id=0, prefix="sweep", role="admin", jurisdiction="")
+    eng = create_engine(sweep.url, poolclass=NullPool)
+    invalid = []
+    with Session(eng) as session:
+        for code in sweep.areas:
+            frame = blind_spots(session, area_code=code, principal=admin)
+            bad = ~frame.geometry.is_valid
+            invalid += [f"{code}: grid {g}" for g in frame.loc[bad, "grid_code"]]
+    eng.dispose()
+    assert not invalid, "\n".join(invalid)
 
 
 def test_placement_in_every_area(sweep):
