@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from boundaries import projection
+from boundaries import overlay, projection
 
 GeomArray = NDArray[np.object_]
 FloatArray = NDArray[np.float64]
@@ -71,7 +71,7 @@ def _covered(zones: GeomArray, views: GeomArray) -> GeomArray:
     inside = shapely.contains_properly(zones[zi], views[vi])
     pieces = views[vi].copy()
     cut = ~inside
-    pieces[cut] = shapely.intersection(views[vi][cut], zones[zi][cut])
+    pieces[cut] = overlay.intersection(views[vi][cut], zones[zi][cut])
     order = np.argsort(zi, kind="stable")
     zi, pieces = zi[order], pieces[order]
     bounds = np.flatnonzero(np.diff(zi)) + 1
@@ -83,7 +83,7 @@ def _covered(zones: GeomArray, views: GeomArray) -> GeomArray:
 def blind_parts(zones: GeomArray, covered: GeomArray) -> GeomArray:
     """Return each zone minus its covered part."""
     zones = _as_array(zones, "zones")
-    return _polygonal(shapely.difference(zones, _as_array(covered, "covered")))
+    return _polygonal(overlay.difference(zones, _as_array(covered, "covered")))
 
 
 def line_coverage(
@@ -110,8 +110,9 @@ def line_coverage(
     zi, li = shapely.STRtree(lines).query(zones, predicate="intersects")
     if zi.size == 0:
         return total, seen
-    inside = shapely.intersection(lines[li], zones[zi])
-    in_view = shapely.intersection(inside, covered[zi])
+    # only the linework has a length: a road touching a zone at a point leaves a point too
+    inside = overlay.parts_of_dimension(overlay.intersection(lines[li], zones[zi]), 1)
+    in_view = overlay.intersection(inside, covered[zi])
     np.add.at(total, zi, shapely.length(inside))
     np.add.at(seen, zi, shapely.length(in_view))
     return total, seen
@@ -144,13 +145,4 @@ def share_in_view(geoms: GeomArray, views: GeomArray) -> FloatArray:
 
 def _polygonal(geoms: GeomArray) -> GeomArray:
     """Drop the lines and points an overlay may leave along shared edges."""
-    odd = np.flatnonzero(~np.isin(shapely.get_type_id(geoms), (3, 6)))
-    for i in odd:
-        parts = shapely.get_parts(geoms[i])
-        parts = parts[shapely.get_type_id(parts) == 3]
-        geoms[i] = (
-            parts[0]
-            if len(parts) == 1
-            else (shapely.multipolygons(parts) if len(parts) else shapely.Polygon())
-        )
-    return geoms
+    return overlay.parts_of_dimension(geoms, 2)

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from pyproj import Transformer
 
 from boundaries.errors import CoordinatesOutOfRange
@@ -113,6 +113,42 @@ def _is_metric(epsg: int) -> bool:
     except pyproj.exceptions.CRSError:
         return False
     return crs.is_projected and all(axis.unit_name == "metre" for axis in crs.axis_info)
+
+
+@lru_cache(maxsize=128)
+def _proj(epsg: int) -> pyproj.Proj:
+    return pyproj.Proj(pyproj.CRS.from_epsg(epsg))
+
+
+def grid_bearings(
+    headings: ArrayLike, x: ArrayLike, y: ArrayLike, *, epsg: int
+) -> NDArray[np.float64]:
+    """Turn headings measured from true north into bearings from the grid north of ``epsg``.
+
+    A projection's meridians are not parallel to its y axis: away from the central meridian
+    true north is turned by the meridian convergence γ (0.5° at 104°E and 30°N in EPSG:4544,
+    up to about 0.75° at a zone's edge). Subtracting γ at each point makes a heading a
+    direction in the projected frame.
+
+    Args:
+        headings: Degrees clockwise from true north (NaN stays NaN).
+        x: Eastings of the points, in ``epsg``.
+        y: Northings of the points, in ``epsg``.
+        epsg: The metric CRS of ``x``/``y``.
+
+    Returns:
+        Degrees clockwise from the frame's +y axis, in [0, 360).
+
+    """
+    dst = _check_metric_epsg(epsg)
+    h, xs, ys = (
+        np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in np.broadcast_arrays(headings, x, y)
+    )
+    if h.size == 0:
+        return h.copy()
+    lon, lat = _transformer(dst, CGCS2000_EPSG).transform(xs, ys)
+    gamma = np.asarray(_proj(dst).get_factors(lon, lat).meridian_convergence, dtype=np.float64)
+    return np.mod(h - gamma, 360.0)
 
 
 def _check_metric_epsg(epsg: int) -> int:

@@ -34,6 +34,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
+from boundaries import projection
+
 DEFAULT_ARC_STEP_DEG = 2.0
 MOUNT_TOLERANCE_M = 0.5
 _FAR_STEPS = 13  # sweep angles added across the field of view: gaps of at most 30°
@@ -60,7 +62,13 @@ class Cameras:
 
 
 def cameras(
-    x: ArrayLike, y: ArrayLike, heading: ArrayLike, fov: ArrayLike, range_m: ArrayLike
+    x: ArrayLike,
+    y: ArrayLike,
+    heading: ArrayLike,
+    fov: ArrayLike,
+    range_m: ArrayLike,
+    *,
+    epsg: int | None = None,
 ) -> Cameras:
     """Check and broadcast camera parameters.
 
@@ -70,9 +78,14 @@ def cameras(
         heading: Degrees clockwise from north; NaN (or None) only where ``fov`` is 360.
         fov: Field of view in degrees, in (0, 360].
         range_m: Range in metres, > 0.
+        epsg: The projected CRS of ``x``/``y``: headings are then from true north and are
+            turned by the meridian convergence at each camera
+            (:func:`boundaries.projection.grid_bearings`). None: ``x``/``y`` are a local frame
+            whose +y is north.
 
     Returns:
-        A :class:`Cameras` of equal-length float arrays.
+        A :class:`Cameras` of equal-length float arrays; ``heading`` is the bearing in the
+        frame of ``x``/``y``.
 
     Raises:
         ValueError: Naming the first camera with a bad value.
@@ -98,7 +111,10 @@ def cameras(
                 f"`{name}` of camera {i} was {value} but is expected to be {expected} "
                 f"({int(bad.sum())} such cameras)"
             )
-    return Cameras(xs, ys, np.where(np.isnan(hs), 0.0, np.mod(hs, 360.0)), fs, rs)
+    hs = np.where(np.isnan(hs), 0.0, np.mod(hs, 360.0))
+    if epsg is not None:
+        hs = projection.grid_bearings(hs, xs, ys, epsg=epsg)
+    return Cameras(xs, ys, hs, fs, rs)
 
 
 def sector_polygons(cams: Cameras, *, arc_step_deg: float = DEFAULT_ARC_STEP_DEG) -> GeomArray:

@@ -112,6 +112,8 @@ class Layer:
     precision: int = PRECISION
     """Decimal digits of the coordinates served (snap-rounded, see ``schema.geojson``)."""
     versioned: bool = False
+    instant_field: str | None = None
+    """Each feature happened at this instant (OGC ``datetime`` selects by it)."""
     key_prefix: str | None = None
     """Importer: a missing key is derived from the geometry (``prefix + hash``)."""
     import_title: str | None = None

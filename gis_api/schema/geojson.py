@@ -17,6 +17,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from geojson_pydantic import Feature, FeatureCollection
 from geojson_pydantic.geometries import Geometry
@@ -84,7 +85,7 @@ def _clean(value: Any) -> Any:
 
 def json_value(value: Any) -> Any:
     """One property value as JSON: numpy scalars as Python, NaN as null, dates as ISO text."""
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:  # pandas' missing values (Int64 …)
         return None
     if isinstance(value, np.generic):
         value = value.item()

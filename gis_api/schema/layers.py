@@ -192,11 +192,13 @@ INCIDENTS = Layer(
     title="Incidents 事件",
     description="Incidents of the six-step loop (上报→立案→派遣→处置→反馈→结案归档), "
     "placed in the grid, village, town and county they fell in when reported. "
+    "`datetime` selects them by when they were reported (an interval is closed). "
     "Reporters' names and phones only for roles that may see personal data.",
     table="incidents",
     id_field="id",
     area_field="area_code",
     geometry="point",
+    instant_field="reported_at",
     fields=(
         Field("id", INTEGER, "事件编号", KEY),
         Field("category", TEXT, "类别"),

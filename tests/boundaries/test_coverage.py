@@ -80,3 +80,14 @@ def test_project_densified_keeps_straight_storage_edges():
 def test_inputs_must_be_geometries():
     with pytest.raises(ValueError, match="`zones` must hold shapely geometries"):
         cov.covered_parts(np.array([1, 2]), np.array([box(0, 0, 1, 1)]))
+
+
+def test_road_piece_of_lines_and_a_point_in_a_zone_with_nothing_in_view():
+    # The road touches the zone's corner at one point and runs through it: its piece inside
+    # is a line plus a point, and the zone's covered part is empty.
+    zone = box(0, 0, 10, 10)
+    roads = np.array([LineString([(2, -5), (2, 15)]), LineString([(10, 10), (20, 20)])])
+    roads = np.array([shapely.union_all([roads[0], LineString([(12, 8), (10, 10), (12, 12)])])])
+    assert shapely.intersection(roads[0], zone).geom_type == "GeometryCollection"
+    total, seen = cov.line_coverage(roads, np.array([zone]), np.array([shapely.Polygon()]))
+    assert total[0] == pytest.approx(10.0) and seen[0] == 0.0

@@ -1,9 +1,15 @@
 """Which grid keeps which code, new codes after the highest ever used, and diffs."""
 
 import geopandas as gpd
-from shapely.geometry import Point, box
+from shapely.geometry import MultiPolygon, Point, Polygon, box
 
-from boundaries.versions import assign_codes, diff_versions, match_codes
+from boundaries.versions import (
+    SAME_SHAPE_TOLERANCE_DEG,
+    assign_codes,
+    diff_versions,
+    match_codes,
+    same_shape,
+)
 
 V = "510116002001"
 
@@ -49,3 +55,24 @@ def test_diff_counts_households_that_changed_grid():
     assert diff.households_moved == 50 and diff.buildings_moved == 2
     flows = {(m["from"], m["to"]): m["households"] for m in diff.moves}
     assert flows == {(V + "002", V + "001"): 20, (V + "002", V + "003"): 30}
+
+
+def test_same_shape_within_the_tolerance_whatever_corner_a_ring_starts_at():
+    a = box(104.0, 30.5, 104.01, 30.51)
+    tiny = SAME_SHAPE_TOLERANCE_DEG / 100
+    # the upper-left corner moves west of the lower-left one: normalising now starts there
+    b = Polygon([(104.0, 30.5), (104.01, 30.5), (104.01, 30.51), (104.0 - tiny, 30.51)])
+    assert same_shape(a, b) and same_shape(b, a) and same_shape(a, MultiPolygon([b]))
+    assert same_shape(a, Polygon([a.exterior.coords[0], (104.01, 30.505), *a.exterior.coords[1:]]))
+
+
+def test_not_the_same_shape_beyond_the_tolerance():
+    a = box(104.0, 30.5, 104.01, 30.51)
+    step = SAME_SHAPE_TOLERANCE_DEG * 10
+    assert not same_shape(a, box(104.0, 30.5, 104.01 + step, 30.51))
+    assert not same_shape(
+        a, Polygon([(104.0, 30.5), (104.01, 30.51), (104.01, 30.5), (104.0, 30.51)])
+    )
+    assert not same_shape(a, a.boundary) and not same_shape(a, Polygon())
+    holed = Polygon(a.exterior.coords, [box(104.004, 30.504, 104.006, 30.506).exterior.coords])
+    assert not same_shape(a, holed)

@@ -206,3 +206,28 @@ def test_small_batches_give_the_same_views(monkeypatch):
     sliced = vs.visibility_polygons(cams, occ)
     assert all(a.symmetric_difference(b).area < 1e-9 for a, b in zip(whole, sliced))
     assert sum(g.area for g in whole) < sum(g.area for g in vs.sector_polygons(cams)) - 1000
+
+
+@pytest.mark.parametrize(("lon", "epsg"), [(106.49, 4544), (103.51, 4544), (104.0, 4544)])
+def test_a_camera_facing_north_looks_along_the_true_meridian(lon, epsg):
+    # At a zone edge grid north and true north differ by the meridian convergence (0.75° here):
+    # the heading is from true north, so the sector's axis must follow the meridian.
+    import pyproj
+
+    from boundaries.projection import from_metric, to_metric
+
+    lat, range_m = 30.5, 2000.0
+    apex, _ = to_metric(Point(lon, lat), epsg=epsg)
+    cams = vs.cameras([apex.x], [apex.y], [0.0], [10.0], [range_m], epsg=epsg)
+    sector_m = vs.sector_polygons(cams, arc_step_deg=FINE)[0]
+    centroid = sector_m.centroid  # on the axis of a symmetric sector
+    dx, dy = centroid.x - apex.x, centroid.y - apex.y
+    scale = range_m / math.hypot(dx, dy)
+    tip = from_metric(Point(apex.x + dx * scale, apex.y + dy * scale), epsg)
+    azimuth, _, distance = pyproj.Geod(ellps="GRS80").inv(lon, lat, tip.x, tip.y)
+    assert distance == pytest.approx(range_m, rel=1e-3)
+    assert abs(azimuth) < 0.01  # degrees, against 0.5-0.75 before the convergence was applied
+    assert abs(tip.x - lon) < 1e-5  # the same longitude, to about a metre
+    # without a CRS the heading stays a bearing in the frame itself
+    local = vs.cameras([0.0], [0.0], [0.0], [10.0], [range_m])
+    assert local.heading[0] == 0.0 and cams.heading[0] != 0.0

@@ -110,6 +110,7 @@ def compute(
             c["heading"].to_numpy(dtype=np.float64, na_value=np.nan),
             c["fov"].to_numpy(dtype=np.float64),
             c["range_m"].to_numpy(dtype=np.float64),
+            epsg=epsg,
         )
         views[usable] = viewshed.visibility_polygons(
             cams,

@@ -109,6 +109,7 @@ def place(
         heading,
         np.full(len(xy), request.fov),
         np.full(len(xy), request.range_m),
+        epsg=comp.epsg,
     )
     views = viewshed.visibility_polygons(cams, comp.occluders)
     cover = mclp.coverage_matrix(views, demand.xy)
@@ -220,9 +221,8 @@ def build_demand(session: Any, comp: Computation, request: PlacementRequest) -> 
 
     sites = data.key_sites_near(session, comp.area)
     geoms = np.asarray(sites.geometry.array, dtype=object)
-    inside = (
-        shapely.intersects(comp.area.geom, shapely.point_on_surface(geoms)) if len(geoms) else []
-    )
+    # a boolean array even when there are none: a frame indexed by [] keeps no columns
+    inside = shapely.intersects(comp.area.geom, shapely.point_on_surface(geoms))
     sites, geoms = sites[inside], geoms[inside]
     site_xy, site_w = [], []
     for kind, geom in zip(sites["kind"], cov.project_densified(geoms, comp.epsg), strict=True):
@@ -236,15 +236,15 @@ def build_demand(session: Any, comp: Computation, request: PlacementRequest) -> 
                 pts = shapely.get_coordinates(shapely.point_on_surface(geom))
         site_xy.append(pts)
         site_w.append(np.full(len(pts), w / len(pts)))
-    if site_xy:
-        sxy, sw = np.concatenate(site_xy), np.concatenate(site_w)
-        free = _not_in_view(comp, sxy)
-        add(sxy[free], sw[free], "key_site")
-        summary["key_sites"] = {
-            "sites": len(sites),
-            "weight_uncovered": round(float(sw[free].sum()), 3),
-            "weight_already_in_view": round(float(sw[~free].sum()), 3),
-        }
+    sxy = np.concatenate(site_xy) if site_xy else np.empty((0, 2))
+    sw = np.concatenate(site_w) if site_w else np.empty(0)
+    free = _not_in_view(comp, sxy)
+    add(sxy[free], sw[free], "key_site")
+    summary["key_sites"] = {
+        "sites": len(sites),
+        "weight_uncovered": round(float(sw[free].sum()), 3),
+        "weight_already_in_view": round(float(sw[~free].sum()), 3),
+    }
     network = data.road_network(session)
     if network is None:
         summary["roads"] = {"loaded": False, "note": "no roads loaded"}

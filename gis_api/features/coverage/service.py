@@ -18,6 +18,7 @@ import shapely
 from sqlalchemy.orm import Session
 
 from boundaries import coverage as cov
+from boundaries import overlay
 from boundaries.errors import BadParameter
 from boundaries.projection import from_metric
 from gis_api.core.auth import Principal
@@ -321,6 +322,7 @@ def blind_frame(comp: Computation) -> gpd.GeoDataFrame:
             "grid_code": comp.grids["code"].to_numpy()[keep].tolist(),
             "area_m2": np.round(area[keep], 2).tolist(),
         },
-        geometry=list(np.asarray(geoms.array, dtype=object)),
+        # valid in metres; back in degrees, slivers that nearly touch may cross
+        geometry=list(overlay.valid_polygons(np.asarray(geoms.array, dtype=object))),
         crs=4490,
     )

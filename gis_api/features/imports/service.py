@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from boundaries.errors import PermissionDenied
+from boundaries.versions import same_shape
 from gis_api.core.audit import record
 from gis_api.core.db import ewkb
 from gis_api.features.roads.store import import_roads
@@ -280,8 +281,8 @@ def _store_grids(session: Session, frame: gpd.GeoDataFrame, *, actor: str) -> tu
         values = {f: _plain(frame[f].iat[i]) for f in GRID_FIELDS}
         old = current.get(code)
         if old is not None:
-            same = all(getattr(old, f) == values[f] for f in GRID_FIELDS) and shapely.equals_exact(
-                shapely.normalize(shapely.from_wkb(bytes(old.wkb))), shapely.normalize(geom), 0.0
+            same = all(getattr(old, f) == values[f] for f in GRID_FIELDS) and same_shape(
+                shapely.from_wkb(bytes(old.wkb)), geom
             )
             if same:
                 continue

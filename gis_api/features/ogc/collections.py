@@ -95,6 +95,11 @@ class Collection:
         """Every property an item may carry."""
         return self.layer.names(SERVED, stored=True)
 
+    @property
+    def instant_column(self) -> str | None:
+        """Each feature happened at this instant: ``datetime`` selects the features within it."""
+        return self.layer.instant_field
+
     def column(self, name: str) -> InstrumentedAttribute[Any]:
         """A mapped column of the collection's table."""
         return getattr(self.model, name)  # type: ignore[no-any-return]
@@ -124,6 +129,8 @@ def _jurisdiction(collection: Collection, principal: Principal) -> ColumnElement
 
 
 def _temporal(collection: Collection, when: Interval | None) -> ColumnElement[bool]:
+    if collection.instant_column is not None:
+        return _within(collection.column(collection.instant_column), when)
     if not collection.versioned:
         return true()
     valid_from, valid_to = collection.column("valid_from"), collection.column("valid_to")
@@ -138,6 +145,20 @@ def _temporal(collection: Collection, when: Interval | None) -> ColumnElement[bo
         conditions.append(valid_from <= when.end)
     if when.start is not None:
         conditions.append(or_(valid_to.is_(None), valid_to > when.start))
+    return and_(*conditions) if conditions else true()
+
+
+def _within(column: InstrumentedAttribute[Any], when: Interval | None) -> ColumnElement[bool]:
+    """Instants equal to an instant, or in a closed interval (open where an end is None)."""
+    if when is None:
+        return true()
+    if when.instant:
+        return column == when.start
+    conditions = []
+    if when.start is not None:
+        conditions.append(column >= when.start)
+    if when.end is not None:
+        conditions.append(column <= when.end)
     return and_(*conditions) if conditions else true()
 
 
@@ -250,6 +271,11 @@ def extent(
     if collection.versioned:
         first = session.scalar(select(func.min(collection.column("valid_from"))).where(where))
         interval = [first.isoformat() if first else None, None]
+    elif collection.instant_column is not None:
+        at = collection.column(collection.instant_column)
+        first, last = session.execute(select(func.min(at), func.max(at)).where(where)).one()
+        if first is not None:
+            interval = [first.isoformat(), last.isoformat()]
     return bbox, interval
 
 

@@ -65,7 +65,7 @@ def _table(frame: gpd.GeoDataFrame, personal: bool) -> gpd.GeoDataFrame:
         out[c] = [None if v is None else v.isoformat() for v in out[c]]
     for c in (f.name for f in fields if f.type == INTEGER):
         if c in out.columns:
-            out[c] = pd.array([None if v is None else int(v) for v in out[c]], dtype="Int64")
+            out[c] = pd.array([None if pd.isna(v) else int(v) for v in out[c]], dtype="Int64")
     return out
 
 

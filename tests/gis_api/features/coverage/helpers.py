@@ -89,10 +89,14 @@ def expected_view(
     range_m: float,
     footprints_ll: list[BaseGeometry],
 ) -> BaseGeometry:
-    """What the camera sees, in EPSG:4544, by the shadow method."""
+    """What the camera sees, in EPSG:4544, by the shadow method. ``heading`` is from true
+    north: the direction of the meridian in the frame is measured here by projecting a point
+    a little north of the camera."""
     x, y = TO_M.transform(lon, lat)
+    xn, yn = TO_M.transform(lon, lat + 1e-4)
+    north = math.degrees(math.atan2(xn - x, yn - y))
     fps = [metric(f) for f in footprints_ll]
-    return visible(x, y, heading or 0.0, fov, range_m, fps, quad_segs=256)
+    return visible(x, y, (heading or 0.0) + north, fov, range_m, fps, quad_segs=256)
 
 
 def add_road(

@@ -149,3 +149,14 @@ def test_service_keys_may_not_plan(app_client, make_key, loaded_county):
     )
     assert r.status_code == 403
     np.testing.assert_equal(r.json()["error"], "forbidden")
+
+
+def test_village_with_no_key_site_in_its_box(client):
+    # 白鹤社区 (510116001002): neither key site of the small county lies in its box
+    got = place(client, area="510116001002", k=1, time_limit_s=2)
+    assert got["demand"]["key_sites"] == {
+        "sites": 0,
+        "weight_uncovered": 0.0,
+        "weight_already_in_view": 0.0,
+    }
+    assert got["stored"] is False

@@ -276,3 +276,19 @@ def test_jurisdiction_and_roles(app_client, make_key, loaded_county):
         == 400
     )
     assert c.get("/v1/coverage", params={"area": "510116000000"}).status_code == 401
+
+
+def test_a_camera_facing_north_on_a_meridian_border_sees_both_grids_equally(
+    session, loaded_county, client
+):
+    # 白鹤社区's grids meet along the meridian 104.01°E. A narrow camera on it facing true
+    # north looks along that border, so each grid gets half its view; measured from grid
+    # north instead (0.5° off at 104°E), three quarters of it would fall in one grid.
+    add_camera(session, 102, 104.01, 30.5005, heading=0.0, fov=2.0, range_m=900.0)
+    session.commit()
+    body = client.get("/v1/coverage", params={"area": "510116001002"}).json()
+    rows = {g["code"]: g["covered_m2"] for g in body["grids"]}
+    west, east = rows["510116001002001"], rows["510116001002002"]
+    sector = math.pi * 900.0**2 * 2.0 / 360
+    assert west + east == pytest.approx(sector, rel=1e-3)
+    assert west == pytest.approx(east, rel=0.02)

@@ -149,3 +149,38 @@ def test_planner_sees_the_phone(client, make_key):
     key = {"X-API-Key": make_key("planner")}
     body = client.get("/ogc/collections/grids/items/510116001001001", headers=key).json()
     assert body["properties"]["leader_phone"] == "13800000000"
+
+
+def test_incidents_are_filtered_by_datetime_on_when_they_were_reported(
+    session, client, viewer, loaded_county
+):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from gis_api.features.demo.extras import incidents as demo
+    from gis_api.schema.models import Incident
+    from tests.gis_api.features.incidents.test_demo import county_frames
+
+    demo.load(session, county_frames(loaded_county), None)
+    session.commit()
+    reported = dict(session.execute(select(Incident.id, Incident.reported_at)).all())
+    day = max(reported.values()).replace(hour=0, minute=0, second=0, microsecond=0)
+    day -= timedelta(days=3)
+    end = day + timedelta(days=1)
+    window = f"{day.isoformat()}/{end.isoformat()}".replace("+00:00", "Z")
+    url = "/ogc/collections/incidents/items?limit=10000&datetime="
+    body = client.get(url + window, headers=viewer).json()
+    want = {str(i) for i, at in reported.items() if day <= at <= end}
+    assert 0 < len(want) < len(reported)
+    assert {f["id"] for f in body["features"]} == want and body["numberMatched"] == len(want)
+    some_id, at = next(iter(reported.items()))
+    instant = at.isoformat().replace("+00:00", "Z")
+    hits = client.get(url + instant, headers=viewer).json()["features"]
+    assert str(some_id) in {f["id"] for f in hits}
+    assert all(f["properties"]["reported_at"] == hits[0]["properties"]["reported_at"] for f in hits)
+    since = client.get(url + f"{day.isoformat().replace('+00:00', 'Z')}/..", headers=viewer).json()
+    assert since["numberMatched"] == sum(at >= day for at in reported.values())
+    doc = client.get("/ogc/collections/incidents", headers=viewer).json()
+    first, last = doc["extent"]["temporal"]["interval"][0]
+    assert (first, last) == (min(reported.values()).isoformat(), max(reported.values()).isoformat())

@@ -170,3 +170,34 @@ def test_proposal_follows_the_loaded_road_network(client, make_key, session):
         "/v1/proposals", json={"area": YANGPING, "use_roads": False}, headers=headers
     ).json()
     assert off["roads_used"] == 0 and off["street_blocks"] == 1
+
+
+def test_geojson_export_of_grids_with_no_population(client, make_key):
+    headers = {"X-API-Key": make_key("planner")}
+    draft = client.post("/v1/drafts", json={"area": YANGPING}, headers=headers).json()["id"]
+    line = mapping(LineString([(104.037, 30.505), (104.037, 30.525)]))
+    split = client.post(
+        f"/v1/drafts/{draft}/split", json={"grid": YANGPING + "002", "line": line}, headers=headers
+    )
+    assert split.status_code == 200, split.text
+    r = client.get(f"/v1/drafts/{draft}/export", params={"format": "geojson"}, headers=headers)
+    assert r.status_code == 200, r.text
+    populations = {
+        f["properties"]["code"]: f["properties"]["population"] for f in r.json()["features"]
+    }
+    assert set(populations) == {YANGPING + s for s in ("001", "002", "003")}
+    assert None in populations.values()  # the split pieces' population is not known
+    report = client.get(f"/v1/drafts/{draft}/validation", headers=headers).json()
+    accept = [f["id"] for f in report["problems"]["features"]]
+    published = client.post(f"/v1/drafts/{draft}/publish", json={"accept": accept}, headers=headers)
+    assert published.status_code == 200, published.text
+    for chinese in (False, True):
+        r = client.get(
+            f"/v1/areas/{YANGPING}/export",
+            params={"format": "geojson", "chinese": chinese},
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+        props = [f["properties"] for f in r.json()["features"]]
+        key = "人口" if chinese else "population"
+        assert any(p.get(key, "absent") is None for p in props), props
