@@ -125,4 +125,3 @@ class SessionStore:
                 key_id=key.id, prefix=key.prefix, role=key.role, jurisdiction=key.jurisdiction
             )
             return principal, expires.timestamp()
-

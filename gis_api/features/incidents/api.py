@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.responses import JSONResponse, Response
 
 from boundaries.coords import from_wgs84
 from boundaries.errors import InvalidInput
 from gis_api.core.auth import Principal
+from gis_api.core.bodies import RequestBody
 from gis_api.core.deps import SessionDep, SettingsDep, get_principal, renew_session
 from gis_api.features.incidents import queries, service, workflow
 from gis_api.features.incidents.figures import grid_counts, incident_figures, summary
@@ -19,6 +20,7 @@ from gis_api.features.incidents.hotspots import hotspots
 from gis_api.features.ogc.params import parse_bbox
 
 router = APIRouter(prefix="/v1/incidents", tags=["incidents"])
+
 
 async def caller(request: Request) -> Principal:
     """Any valid key (what it may do is checked against the workflow's table)."""
@@ -36,7 +38,7 @@ Caller = Annotated[Principal, Depends(caller)]
 IncidentReader = Annotated[Principal, Depends(reader)]
 
 
-class ReportBody(BaseModel):
+class ReportBody(RequestBody):
     """A new incident. ``lon``/``lat`` are in ``crs`` (wgs84, cgcs2000, gcj02 or bd09)."""
 
     category: str = Field(examples=["矛盾纠纷"])
@@ -53,7 +55,7 @@ class ReportBody(BaseModel):
     reported_at: datetime | None = Field(None, description="when it was reported; default now")
 
 
-class TransitionBody(BaseModel):
+class TransitionBody(RequestBody):
     """One step: ``action`` is open, reject, dispatch, handle, feedback, return, close or
     escalate.
     """

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.responses import Response
 
 from boundaries.errors import InvalidInput
+from gis_api.core.bodies import RequestBody
 from gis_api.core.deps import Planner, Reader, SessionDep, SettingsDep
 from gis_api.features.planning import drafts
 from gis_api.features.planning.checks import validate_draft, validate_frame, validate_published
@@ -33,7 +34,7 @@ FeatureCollectionBody = Annotated[
 ]
 
 
-class NewDraft(BaseModel):
+class NewDraft(RequestBody):
     """A draft of one village or community."""
 
     area: str = Field(description="12-digit code of the village or community")
@@ -42,7 +43,7 @@ class NewDraft(BaseModel):
     title: str = ""
 
 
-class Split(BaseModel):
+class Split(RequestBody):
     """Cut one grid along a line."""
 
     grid: str = Field(description="key of the grid in the draft")
@@ -50,13 +51,13 @@ class Split(BaseModel):
     crs: str | None = None
 
 
-class Merge(BaseModel):
+class Merge(RequestBody):
     """Merge grids that share borders; the first keeps its key and details."""
 
     grids: list[str] = Field(min_length=2)
 
 
-class Move(BaseModel):
+class Move(RequestBody):
     """Move buildings into a grid (the boundary moves around them)."""
 
     buildings: list[str] = Field(min_length=1, description="building codes")

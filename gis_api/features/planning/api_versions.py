@@ -6,9 +6,10 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.responses import Response
 
+from gis_api.core.bodies import RequestBody
 from gis_api.core.deps import Admin, Planner, Reader, SessionDep, SettingsDep
 from gis_api.features.planning import drafts, history, store
 from gis_api.features.planning.export import area_frame, draft_export_frame, export_grids
@@ -22,14 +23,14 @@ Format = Annotated[str, Query(description="geojson, gpkg or shp (a zip)")]
 Chinese = Annotated[bool, Query(description="Chinese field names (网格编码 …)")]
 
 
-class Publish(BaseModel):
+class Publish(RequestBody):
     """Publish a draft; warnings are accepted by sending their ids."""
 
     accept: list[str] = Field(default_factory=list, description="ids of accepted warnings")
     note: str | None = None
 
 
-class Restore(BaseModel):
+class Restore(RequestBody):
     """Restore a past version as a new one."""
 
     expected_version: int | None = Field(
@@ -38,7 +39,7 @@ class Restore(BaseModel):
     note: str | None = None
 
 
-class ProposalRequest(BaseModel):
+class ProposalRequest(RequestBody):
     """Propose grids for a village or community from its buildings."""
 
     area: str

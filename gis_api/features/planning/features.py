@@ -24,6 +24,7 @@ from boundaries import coords
 from boundaries.errors import InvalidInput, Problem, ValidationFailed
 from gis_api.features.lookup.points import crs_name
 from gis_api.schema.models import GRID_KINDS
+from importers.values import control_character
 
 KEY = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 GEOJSON_DIGITS = 8
@@ -100,6 +101,10 @@ def _value(props: dict[str, Any], field: str, index: int, problems: list[Problem
         return int(value)
     if not isinstance(value, str | int):
         problems.append(_problem(index, f"{value!r} is not text", field))
+        return None
+    why = control_character(str(value))
+    if why is not None:
+        problems.append(_problem(index, why, field))
         return None
     text = str(value).strip()
     if field == "key" and not KEY.match(text):
