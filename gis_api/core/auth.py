@@ -94,8 +94,9 @@ class Principal:
     def check_area(self, code: str) -> None:
         """Raise ``PermissionDenied`` when ``code`` is outside the jurisdiction."""
         if not self.sees(code):
+            # the code is not repeated: it may come from a stored object of another area
             raise PermissionDenied(
-                f"area {code} is outside this key's jurisdiction ({self.jurisdiction})"
+                f"the area is outside this key's jurisdiction ({self.jurisdiction})"
             )
 
 
