@@ -9,6 +9,7 @@ with no stored area has an empty boundary, so nothing lies inside it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -16,9 +17,28 @@ import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from boundaries.errors import PermissionDenied
 from boundaries.projection import area_m2
+from gis_api.core.auth import Principal
 from gis_api.schema.models import LEVELS, SRID, AdminArea
 from importers.checks import TOLERANCE_M2
+
+
+def require_inside(
+    session: Session, principal: Principal, keys: Sequence[str], geoms: Sequence[Any]
+) -> None:
+    """A scoped key's grids must lie within its jurisdiction's stored boundary, or nothing is
+    written: ``PermissionDenied`` naming the grids (by the caller's own keys).
+    """
+    if not principal.jurisdiction:
+        return
+    refused = outside(boundary(session, principal.jurisdiction), geoms)
+    if refused:
+        shown = ", ".join(repr(keys[i]) for i in refused[:5])
+        raise PermissionDenied(
+            f"grid(s) {shown} lie outside this key's jurisdiction ({principal.jurisdiction}); "
+            "nothing was written"
+        )
 
 
 def boundary(session: Session, jurisdiction: str) -> shapely.Geometry | None:

@@ -149,7 +149,7 @@ def put_grids(
 ) -> dict[str, Any]:
     """Properties: key, code, name, kind, households, population, leader_name, leader_phone."""
     draft = drafts.get_draft(session, draft_id, principal, write=True)
-    drafts.replace_grids(session, draft, parse_grids(body, crs=crs), revision)
+    drafts.replace_grids(session, draft, parse_grids(body, crs=crs), revision, principal=principal)
     session.commit()
     return _draft_answer(session, draft, principal)
 
@@ -166,7 +166,7 @@ def put_grid(
 ) -> dict[str, Any]:
     """A GeoJSON Feature; its geometry may be invalid (validation will say where)."""
     draft = drafts.get_draft(session, draft_id, principal, write=True)
-    drafts.put_grid(session, draft, key, parse_grids(body, crs=crs), revision)
+    drafts.put_grid(session, draft, key, parse_grids(body, crs=crs), revision, principal=principal)
     session.commit()
     return _draft_answer(session, draft, principal)
 
@@ -192,7 +192,9 @@ def patch_grid(
     given = {
         k: v for k, v in (body.get("properties") or {}).items() if k not in ("key", "草稿编号")
     }
-    drafts.patch_grid(session, draft, key, shape, parse_properties(given), revision)
+    drafts.patch_grid(
+        session, draft, key, shape, parse_properties(given), revision, principal=principal
+    )
     session.commit()
     return _draft_answer(session, draft, principal)
 
