@@ -77,9 +77,15 @@ async def login(
     return response
 
 
-@router.api_route("/logout", methods=["GET", "POST"], summary="End the map session")
+@router.get("/logout", summary="End the map session")
 def logout(request: Request) -> Response:
     """End the session: its row is deleted, so the same cookie is refused from now on."""
     response = RedirectResponse("/login", status_code=303)
     end_session(request, response)
     return response
+
+
+@router.post("/logout", summary="End the map session (from a form)")
+def logout_form(request: Request) -> Response:
+    """The same as ``GET /logout``."""
+    return logout(request)

@@ -57,11 +57,13 @@ def test_login_gives_a_random_session_stored_only_as_its_hash(app_client, make_k
     assert _login(app_client(), key) != token
 
 
-def test_logout_ends_the_session_for_that_cookie(app_client, make_key, session):
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_logout_ends_the_session_for_that_cookie(app_client, make_key, session, method):
     client = app_client()
     token = _login(client, make_key("viewer"))
     assert _cookie_only(client, token).get("/v1/drafts").status_code == 200
-    client.get("/logout", follow_redirects=False)
+    r = client.request(method, "/logout", follow_redirects=False)
+    assert r.status_code == 303
     assert session.scalar(text("SELECT count(*) FROM sessions")) == 0
     r = _cookie_only(client, token).get("/v1/drafts")
     assert r.status_code == 401
