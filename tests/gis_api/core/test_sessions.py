@@ -21,6 +21,7 @@ from gis_api.schema.models import Incident
 from tests.conftest import create_key_in
 
 COOKIE = "gridmap_session"
+ROLES = ("admin", "planner", "dispatcher", "service", "viewer")
 REPORT = {
     "category": "矛盾纠纷",
     "description": "邻里纠纷",
@@ -43,9 +44,10 @@ def _cookie_only(client, token):
     return client
 
 
-def test_login_gives_a_random_session_stored_only_as_its_hash(app_client, make_key, session):
+@pytest.mark.parametrize("role", ["admin", "planner", "dispatcher", "viewer"])
+def test_login_gives_a_random_session_stored_only_as_its_hash(app_client, make_key, session, role):
     client = app_client()
-    key = make_key("viewer")
+    key = make_key(role)
     token = _login(client, key)
     assert key not in token and hash_key(key) not in token
     assert _cookie_only(client, token).get("/v1/drafts").status_code == 200
@@ -55,6 +57,12 @@ def test_login_gives_a_random_session_stored_only_as_its_hash(app_client, make_k
     assert token not in stored
     # a second login is a second session, not the same cookie again
     assert _login(app_client(), key) != token
+
+
+def test_a_key_that_may_not_read_opens_no_session(app_client, make_key, session):
+    r = app_client().post("/login", data={"key": make_key("service")}, follow_redirects=False)
+    assert r.status_code == 403 and "gridmap_session" not in r.headers.get("set-cookie", "")
+    assert session.scalar(text("SELECT count(*) FROM sessions")) == 0
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -70,9 +78,10 @@ def test_logout_ends_the_session_for_that_cookie(app_client, make_key, session, 
     assert _cookie_only(app_client(), token).get("/map", follow_redirects=False).status_code == 303
 
 
-def test_forged_cookies_from_the_key_hash_are_refused(app_client, make_key):
+@pytest.mark.parametrize("role", ROLES)
+def test_forged_cookies_from_the_key_hash_are_refused(app_client, make_key, role):
     """Whoever reads api_keys has the hashes: the old cookie format must give them nothing."""
-    key = make_key("admin")
+    key = make_key(role)
     old = URLSafeTimedSerializer(DEV_SECRET, salt="gridmap-session").dumps({"h": hash_key(key)})
     client = app_client()
     for forged in (str(old), hash_key(key), key):
