@@ -20,6 +20,8 @@ from gis_api.core.db import make_engine, make_session_factory
 from gis_api.core.errors import ErrorBody, error_doc, install_error_handlers
 from gis_api.core.listener import ChangeListener
 from gis_api.core.logging import RequestContext
+from gis_api.core.origin import SameOriginMiddleware
+from gis_api.core.sessions import SessionStore
 from gis_api.core.settings import Settings
 from gis_api.core.static import mount_static
 from gis_api.features.access import pages as access_pages
@@ -77,6 +79,9 @@ def create_app(
             factory = make_session_factory(engine)
         app.state.session_factory = factory
         app.state.keys = KeyVerifier(factory, ttl=settings.key_cache_seconds)
+        app.state.sessions = SessionStore(
+            factory, secret=settings.secret_key, ttl=settings.key_cache_seconds
+        )
         app.state.lookup = LookupService(factory)
         app.state.lookup.reload()
         app.state.tiles = TileService(
@@ -90,6 +95,11 @@ def create_app(
             app.state.tiles.changed()
             app.state.lookup.reload()
 
+        def keys_changed() -> None:
+            # a revoked key ends its sessions too
+            app.state.keys.clear()
+            app.state.sessions.clear()
+
         listener = None
         if settings.listen:
             listener = ChangeListener(
@@ -97,7 +107,8 @@ def create_app(
                 {
                     "grids": areas_changed,
                     "admin_areas": areas_changed,
-                    "api_keys": app.state.keys.clear,
+                    "api_keys": keys_changed,
+                    "sessions": app.state.sessions.clear,
                 },
             )
             listener.start()
@@ -122,6 +133,7 @@ def create_app(
         openapi_url=None,
     )
     app.state.settings = settings
+    app.add_middleware(SameOriginMiddleware)
     install_error_handlers(app)
     app.add_middleware(RequestContext, access_log=settings.access_log)
     _include_routers(app)

@@ -8,6 +8,7 @@ message can name the feature (1-based) or, for CSV, the line of the file.
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from pyproj import CRS
 
 from boundaries.errors import InvalidInput, Problem
 from importers.columns import normalise
+from importers.values import control_character
 
 VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".kml", ".kmz", ".zip"}
 TABLE_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
@@ -131,7 +133,42 @@ def _read_vector(path: Path, layer: str | None) -> SourceTable:
         structural = [c for c in frame.columns if c in KML_STRUCTURAL]
         frame = frame.drop(columns=structural)
     frame = frame.reset_index(drop=True)
-    return SourceTable(path=path, frame=frame, crs=CRS.from_user_input(crs) if crs else None)
+    problems = _json_nul_problems(path) if path.suffix.lower() in (".geojson", ".json") else []
+    return SourceTable(
+        path=path,
+        frame=frame,
+        crs=CRS.from_user_input(crs) if crs else None,
+        problems=problems,
+    )
+
+
+def _json_nul_problems(path: Path) -> list[Problem]:
+    """GDAL ends a GeoJSON string at an escaped NUL (``u0000``), so ``values.text`` never
+    sees it: find such properties in the file itself (only when the escape occurs at all).
+    """
+    data = path.read_bytes()
+    if b"\\u0000" not in data:
+        return []
+    try:
+        features = json.loads(data).get("features") or []
+    except (ValueError, AttributeError):
+        return []  # GDAL has read it; a file json cannot parse is left to GDAL's reading
+    problems = []
+    for position, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        for name, value in (props or {}).items():
+            why = control_character(value) if isinstance(value, str) else None
+            if why is not None:
+                problems.append(
+                    Problem(
+                        reason=why,
+                        file=path.name,
+                        row=position + 1,
+                        row_word="feature",
+                        field=str(name),
+                    )
+                )
+    return problems
 
 
 def _read_csv_bytes(data: bytes, path: Path) -> pd.DataFrame:

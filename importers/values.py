@@ -24,11 +24,33 @@ def blank(value: Any) -> bool:
     return isinstance(value, str) and value.strip() == ""
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Characters no text value may hold: C0 and C1 controls and DEL, except tab and line breaks.
+A NUL was cut on the way to the database: ``KS0001`` followed by a NUL overwrote ``KS0001``."""
+
+
+def control_character(raw: str) -> str | None:
+    """Why ``raw`` is refused (its first control character and where), or ``None``."""
+    found = CONTROL_CHARACTERS.search(raw)
+    if found is None:
+        return None
+    return (
+        f"holds the control character U+{ord(found.group()):04X} at character "
+        f"{found.start() + 1}; remove it"
+    )
+
+
 def text(value: Any) -> str:
-    """Any value as trimmed text (an integer-valued float loses its '.0')."""
+    """Any value as trimmed text (an integer-valued float loses its '.0'); a control
+    character is refused (``ValueError``), never cut.
+    """
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    raw = str(value)
+    why = control_character(raw)
+    if why is not None:
+        raise ValueError(why)
+    return raw.strip()
 
 
 def _code(kind: str) -> Parser:

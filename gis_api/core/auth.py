@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from boundaries.codes import significant_prefix
@@ -24,7 +24,7 @@ from boundaries.errors import (
     NotFound,
     PermissionDenied,
 )
-from gis_api.schema.models import ROLES, ApiKey
+from gis_api.schema.models import ROLES, ApiKey, PageSession
 
 KEY_PREFIX = "gm_"
 
@@ -94,8 +94,9 @@ class Principal:
     def check_area(self, code: str) -> None:
         """Raise ``PermissionDenied`` when ``code`` is outside the jurisdiction."""
         if not self.sees(code):
+            # the code is not repeated: it may come from a stored object of another area
             raise PermissionDenied(
-                f"area {code} is outside this key's jurisdiction ({self.jurisdiction})"
+                f"the area is outside this key's jurisdiction ({self.jurisdiction})"
             )
 
 
@@ -142,16 +143,19 @@ def revoke_key(session: Session, *, key: str) -> int:
         condition = ApiKey.key_hash == hash_key(key)
     else:
         condition = ApiKey.prefix == key
-    result = session.execute(
+    revoked = session.scalars(
         update(ApiKey)
         .where(condition, ApiKey.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
-    )
-    count = getattr(result, "rowcount", 0) or 0
+        .returning(ApiKey.id)
+    ).all()
+    count = len(revoked)
     if count == 0:
         raise NotFound(f"no active key matches {key[:16]!r}")
     if count > 1:
         raise InvalidInput(f"{count} keys share the prefix {key!r}; give the whole key")
+    # the key's map sessions end with it (a revoked key's session is refused in any case)
+    session.execute(delete(PageSession).where(PageSession.key_id.in_(revoked)))
     return count
 
 
@@ -201,7 +205,7 @@ class KeyVerifier:
         return principal
 
     def verify_digest(self, digest: str) -> Principal:
-        """The principal for a key's hash (map pages keep the hash in a signed cookie)."""
+        """The principal for a key's hash."""
         now = time.monotonic()
         hit = self._cache.get(digest)
         if hit is not None and hit[1] > now:

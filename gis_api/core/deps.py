@@ -6,15 +6,15 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
+from starlette.responses import Response
 
 from boundaries.errors import AuthenticationRequired
-from gis_api.core.auth import Principal, hash_key
+from gis_api.core.auth import Principal
+from gis_api.core.sessions import SESSION_MAX_AGE
 from gis_api.core.settings import Settings
 
 SESSION_COOKIE = "gridmap_session"
-SESSION_MAX_AGE = 12 * 3600
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -35,28 +35,39 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def cookie_serializer(settings: Settings) -> URLSafeTimedSerializer:
-    """Signs and checks the map pages' session cookie (it holds the key's hash, not the key)."""
-    return URLSafeTimedSerializer(settings.secret_key, salt="gridmap-session")
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """Put a session id in the page cookie: the one place the cookie is set (login, renewal)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
 
 
-def session_cookie_value(settings: Settings, key: str) -> str:
-    """The signed cookie value for a key."""
-    return str(cookie_serializer(settings).dumps({"h": hash_key(key)}))
+def start_session(request: Request, response: Response, principal: Principal) -> None:
+    """Open a session for a verified key and give the browser its cookie."""
+    set_session_cookie(request, response, request.app.state.sessions.open(principal))
 
 
-def _digest_from_cookie(request: Request) -> str | None:
-    raw = request.cookies.get(SESSION_COOKIE)
-    if not raw:
-        return None
-    try:
-        data = cookie_serializer(request.app.state.settings).loads(raw, max_age=SESSION_MAX_AGE)
-    except BadSignature:
-        raise AuthenticationRequired(
-            "the session has expired or is not valid; log in again"
-        ) from None
-    digest = data.get("h") if isinstance(data, dict) else None
-    return digest if isinstance(digest, str) else None
+def end_session(request: Request, response: Response) -> None:
+    """Log out: the session is deleted (not only forgotten by this browser)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        request.app.state.sessions.end(token)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def renew_session(request: Request, response: Response) -> None:
+    """Extend the page session once it is an hour old, so that a wall screen polling the live
+    feed stays logged in (a logout or a revoked key ends it all the same).
+    """
+    token = request.cookies.get(SESSION_COOKIE)
+    if token and not key_from_request(request) and request.app.state.sessions.renew(token):
+        set_session_cookie(request, response, token)
 
 
 def key_from_request(request: Request) -> str | None:
@@ -79,9 +90,9 @@ async def get_principal(request: Request) -> Principal:
     key = key_from_request(request)
     if key:
         return verifier.verify(key)  # type: ignore[no-any-return]
-    digest = _digest_from_cookie(request)
-    if digest:
-        return verifier.verify_digest(digest)  # type: ignore[no-any-return]
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        return request.app.state.sessions.verify(token)  # type: ignore[no-any-return]
     return verifier.verify(None)  # type: ignore[no-any-return]
 
 

@@ -6,13 +6,27 @@ when they start, so tests pass explicit settings instead of patching the environ
 
 from __future__ import annotations
 
-from typing import Literal
+import difflib
+import os
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "gridmap-development-secret-change-me"
+MIN_SECRET_LENGTH = 32
+OTHER_VARIABLES = frozenset(
+    {
+        "GRIDMAP_REQUIRE_DB",  # tests: a database test must not skip
+        "GRIDMAP_TEST_DATABASE_URL",  # tests: where their databases are made
+        "GRIDMAP_DB_NAME",  # scripts/setup.sh
+        "GRIDMAP_DB_USER",
+        "GRIDMAP_DB_PASSWORD",
+        "GRIDMAP_DB_PORT",
+    }
+)
+"""``GRIDMAP_*`` variables read by the tests and the set-up script, not by the service."""
 
 
 class Settings(BaseSettings):
@@ -23,7 +37,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "postgresql+psycopg2://gridmap:gridmap@localhost:5432/gridmap"
     secret_key: str = DEV_SECRET
-    """Signs the map pages' session cookies. Must be changed outside development."""
+    """Keys the hash under which map page sessions are stored. Required in production (at least
+    32 characters, not the development default); changing it ends every session."""
 
     access_log: bool = True
     """Write a log line per request (``gridmap.access``: method, path, status, ms, request id)."""
@@ -91,6 +106,19 @@ class Settings(BaseSettings):
     village_households: tuple[int, int] = (100, 300)
     """The household standard of a grid in a rural village (村)."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _known_variables(cls, data: Any) -> Any:
+        """Refuse a ``GRIDMAP_*`` variable that is no setting (a typo would be ignored)."""
+        known = {f"GRIDMAP_{name.upper()}" for name in cls.model_fields} | OTHER_VARIABLES
+        for variable in sorted(os.environ):
+            name = variable.upper()
+            if name.startswith("GRIDMAP_") and name not in known:
+                close = difflib.get_close_matches(name, sorted(known), n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise ValueError(f"unknown setting {variable}{hint}")
+        return data
+
     @field_validator("database_url")
     @classmethod
     def _dsn(cls, value: str) -> str:
@@ -107,10 +135,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secrets(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
+        if self.environment == "production" and (
+            self.secret_key == DEV_SECRET or len(self.secret_key) < MIN_SECRET_LENGTH
+        ):
             raise ValueError(
-                "GRIDMAP_SECRET_KEY is the development default; set a secret of your own "
-                "before running with GRIDMAP_ENVIRONMENT=production"
+                "GRIDMAP_ENVIRONMENT=production needs GRIDMAP_SECRET_KEY: a secret of your own, "
+                f"at least {MIN_SECRET_LENGTH} characters (not the development default), e.g. "
+                "from `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
             )
         if self.basemap == "tianditu" and not self.tianditu_key:
             raise ValueError("GRIDMAP_BASEMAP=tianditu needs GRIDMAP_TIANDITU_KEY")

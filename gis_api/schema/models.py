@@ -27,6 +27,9 @@ from gis_api.schema.roads import (
     RoadNetwork,
     RoadVertex,
 )
+from gis_api.schema.sessions import (
+    PageSession,
+)
 from gis_api.schema.tables import (
     CAMERA_STATUSES,
     GRID_KINDS,
@@ -70,6 +73,7 @@ __all__ = [
     "MANAGEMENTS",
     "NAMING",
     "NETWORKS",
+    "PageSession",
     "PatrolPlan",
     "PlanningRules",
     "ROLES",

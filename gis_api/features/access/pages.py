@@ -1,4 +1,4 @@
-"""The map pages and their login: a key is entered once and kept in a signed, http-only cookie."""
+"""The map pages and their login: a key is entered once and opens a session (see core/sessions)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from boundaries.errors import AuthenticationRequired, GridmapError
 from gis_api.core.auth import Principal
-from gis_api.core.deps import (
-    SESSION_COOKIE,
-    SESSION_MAX_AGE,
-    session_cookie_value,
-)
+from gis_api.core.deps import end_session, start_session
 from map_ui.templating import render
 
 router = APIRouter(tags=["maps"])
@@ -62,7 +58,9 @@ async def login(
     key: Annotated[str, Form()],
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """A valid key sets a signed, http-only cookie holding its hash; the key itself is not kept."""
+    """A valid key opens a session: an http-only cookie holds its random id (the key itself
+    is not kept, and the database keeps only the id's hash).
+    """
     target = _safe_next(next)
     try:
         principal: Principal = request.app.state.keys.verify(key.strip())
@@ -73,15 +71,7 @@ async def login(
             status_code=401 if isinstance(exc, AuthenticationRequired) else 403,
         )
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_cookie_value(request.app.state.settings, key.strip()),
-        max_age=SESSION_MAX_AGE,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    start_session(request, response, principal)
     return response
 
 
@@ -92,8 +82,14 @@ async def login(
     summary="End the map session",
     openapi_extra=OPEN,
 )
-async def logout() -> Response:
-    """Forget the session cookie."""
+def logout(request: Request) -> Response:
+    """End the session: its row is deleted, so the same cookie is refused from now on."""
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    end_session(request, response)
     return response
+
+
+@router.post("/logout", summary="End the map session (from a form)")
+def logout_form(request: Request) -> Response:
+    """The same as ``GET /logout``."""
+    return logout(request)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from boundaries.errors import PermissionDenied
 from boundaries.versions import same_shape
+from gis_api.core import jurisdiction as jurisdiction_area
 from gis_api.core.audit import record
 from gis_api.core.db import ewkb
 from gis_api.features.roads.store import import_roads
@@ -120,6 +121,8 @@ def import_file(
         warnings=[w.as_dict() for w in prepared.warnings],
         ignored_columns=prepared.ignored_columns,
     )
+    if jurisdiction:
+        refuse_foreign_rows(session, prepared, jurisdiction)
     savepoint = session.begin_nested()
     try:
         inserted, updated = store(session, prepared, actor=actor)
@@ -144,8 +147,81 @@ def import_file(
     return result
 
 
+def refuse_foreign_rows(session: Session, prepared: PreparedLayer, jurisdiction: str) -> None:
+    """Before anything is written: every row must be writable by a key of ``jurisdiction``.
+
+    A row is writable when the stored row it would update (same key) lies inside the
+    jurisdiction, its codes (area, village, managing area) are inside it, and its geometry lies
+    within the jurisdiction's stored boundary. The message is the same for every reason, so it
+    does not tell whether another jurisdiction holds an object with that key.
+    """
+    frame = prepared.frame
+    keys = frame[prepared.spec.key].tolist()
+    stored = _stored_areas(session, prepared.spec.name, keys)
+    area = jurisdiction_area.boundary(session, jurisdiction)
+    refused = set(jurisdiction_area.outside(area, list(frame.geometry)))
+    for column in CODE_COLUMNS.get(prepared.spec.name, ()):
+        for i, code in enumerate(frame[column].tolist()):
+            if code is not None and not str(code).startswith(jurisdiction):
+                refused.add(i)
+    for i, key in enumerate(keys):
+        if key in stored and not (stored[key] or "").startswith(jurisdiction):
+            refused.add(i)
+    if refused:
+        raise _refusal(prepared, sorted(refused))
+
+
+def _refusal(prepared: PreparedLayer, positions: list[int]) -> PermissionDenied:
+    """The one answer for rows a key may not write, whatever the reason (see above)."""
+    source, key = prepared.source, prepared.spec.key
+    keys = prepared.frame[key].tolist()
+    lines = [
+        f"{source.row_word} {source.row_number(i)}: {key} {keys[i]} cannot be written by this key"
+        for i in positions
+    ]
+    more = f" (and {len(lines) - 5} more)" if len(lines) > 5 else ""
+    return PermissionDenied(
+        f"{source.name}: " + "; ".join(lines[:5]) + more + "; nothing was written",
+        details={"rows": [source.row_number(i) for i in positions]},
+    )
+
+
+CODE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "admin-areas": ("code",),
+    "grids": ("code", "village_code"),
+    "buildings": ("village_code",),
+    "relocation-sites": ("managing_area_code",),
+}
+"""Columns of a layer that name an area: each must lie inside the importing key's jurisdiction
+(a parent code follows from the code, which the importers check)."""
+
+
+def _stored_areas(session: Session, layer: str, keys: list[Any]) -> dict[Any, str | None]:
+    """The area each already stored row of ``keys`` lies in (rows not stored are absent)."""
+    if layer == "admin-areas":
+        found = session.scalars(select(AdminArea.code).where(AdminArea.code.in_(keys)))
+        return {code: code for code in found}
+    if layer == "grids":
+        found = session.scalars(select(Grid.code).where(Grid.code.in_(keys)).distinct())
+        return {code: code for code in found}
+    if layer == "buildings":
+        return dict(
+            session.execute(
+                select(Building.code, Building.village_code).where(Building.code.in_(keys))
+            ).all()
+        )
+    model = TABLES[layer]
+    key_col = getattr(model, LAYER_KEYS[layer])
+    return dict(session.execute(select(key_col, model.area_code).where(key_col.in_(keys))).all())
+
+
+LAYER_KEYS = {"cameras": "id", "key-sites": "code", "relocation-sites": "code"}
+
+
 def _check_jurisdiction(session: Session, prepared: PreparedLayer, jurisdiction: str) -> None:
-    """Every stored feature of the file must be inside the caller's jurisdiction."""
+    """After the write (in the savepoint): the areas the database placed the rows in must be
+    inside the jurisdiction too (``refuse_foreign_rows`` has already checked the file).
+    """
     name = prepared.spec.name
     keys = prepared.frame[prepared.spec.key].tolist()
     if name in ("admin-areas", "grids"):
@@ -158,13 +234,9 @@ def _check_jurisdiction(session: Session, prepared: PreparedLayer, jurisdiction:
         areas = dict(
             session.execute(select(key_col, model.area_code).where(key_col.in_(keys))).all()
         )
-    outside = [k for k in keys if not (areas.get(k) or "").startswith(jurisdiction)]
+    outside = [i for i, k in enumerate(keys) if not (areas.get(k) or "").startswith(jurisdiction)]
     if outside:
-        shown = ", ".join(str(k) for k in outside[:5])
-        raise PermissionDenied(
-            f"{len(outside)} feature(s) of {prepared.source.name} lie outside this key's "
-            f"jurisdiction ({jurisdiction}): {shown}; nothing was written"
-        )
+        raise _refusal(prepared, outside)
 
 
 def _area_of(prepared: PreparedLayer) -> str | None:

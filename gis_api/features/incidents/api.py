@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import shapely
 from fastapi import APIRouter, Depends, Query, Request
-from itsdangerous import BadSignature
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.responses import JSONResponse, Response
 
 from boundaries.coords import from_wgs84
 from boundaries.errors import InvalidInput
 from gis_api.core.auth import Principal
-from gis_api.core.deps import (
-    SESSION_COOKIE,
-    SESSION_MAX_AGE,
-    SessionDep,
-    SettingsDep,
-    cookie_serializer,
-    get_principal,
-    key_from_request,
-)
+from gis_api.core.bodies import RequestBody
+from gis_api.core.deps import SessionDep, SettingsDep, get_principal, renew_session
 from gis_api.core.errors import error_responses
 from gis_api.features.incidents import queries, service, workflow
 from gis_api.features.incidents.figures import grid_counts, incident_figures, summary
@@ -50,9 +42,6 @@ FILTERED = error_responses(400)
 # their models document them (``documented``) and are not checked on every answer; the tests
 # validate real answers against /openapi.json.
 
-SESSION_RENEW_AFTER = 3600
-"""Seconds after which the live feed re-signs a map session cookie (sliding expiry)."""
-
 
 async def caller(request: Request) -> Principal:
     """Any valid key (what it may do is checked against the workflow's table)."""
@@ -70,7 +59,7 @@ Caller = Annotated[Principal, Depends(caller)]
 IncidentReader = Annotated[Principal, Depends(reader)]
 
 
-class ReportBody(ReporterInput):
+class ReportBody(ReporterInput, RequestBody):
     """A new incident. ``lon``/``lat`` are in ``crs`` (wgs84, cgcs2000, gcj02 or bd09)."""
 
     category: str = Field(examples=["矛盾纠纷"])
@@ -85,7 +74,7 @@ class ReportBody(ReporterInput):
     reported_at: datetime | None = Field(None, description="when it was reported; default now")
 
 
-class TransitionBody(BaseModel):
+class TransitionBody(RequestBody):
     """One step: ``action`` is open, reject, dispatch, handle, feedback, return, close or
     escalate.
     """
@@ -220,34 +209,6 @@ def list_incidents(
         for r in rows
     ]
     return {"matched": matched, "returned": len(items), "offset": offset, "items": items}
-
-
-def renew_session(request: Request, response: Response) -> None:
-    """Re-sign the map session cookie once it is an hour old, so that a wall screen polling
-    the live feed stays logged in (a key revoked since is refused all the same: the cookie
-    holds the key's hash, checked on every request).
-    """
-    raw = request.cookies.get(SESSION_COOKIE)
-    if not raw or key_from_request(request):
-        return
-    settings = request.app.state.settings
-    try:
-        data, signed_at = cookie_serializer(settings).loads(
-            raw, max_age=SESSION_MAX_AGE, return_timestamp=True
-        )
-    except BadSignature:
-        return
-    if (datetime.now(UTC) - signed_at).total_seconds() < SESSION_RENEW_AFTER:
-        return
-    response.set_cookie(
-        SESSION_COOKIE,
-        str(cookie_serializer(settings).dumps(data)),
-        max_age=SESSION_MAX_AGE,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
 
 
 @router.get(

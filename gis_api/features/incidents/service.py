@@ -149,8 +149,7 @@ def report_incident(
         )
     if not principal.sees(area):
         raise PermissionDenied(
-            f"the point falls in area {area}, outside this key's jurisdiction "
-            f"({principal.jurisdiction})"
+            f"the point lies outside this key's jurisdiction ({principal.jurisdiction})"
         )
     now = db_clock(session)
     reported_at = report.reported_at or now
@@ -165,9 +164,13 @@ def report_incident(
             )
         )
         if taken is not None:
+            # the same answer wherever the incident lies; its id only to a key that may read it
+            mine = session.scalar(
+                select(Incident.id).where(Incident.id == taken, visible(principal))
+            )
             raise DuplicateCode(
-                f"incident {taken} already has {report.source} reference {report.external_ref!r}",
-                details={"id": taken},
+                f"the {report.source} reference {report.external_ref!r} is already recorded",
+                details={"id": taken} if mine is not None else None,
             )
     hours = deadline_hours(settings, category=report.category, severity=report.severity)
     level = wf.initial_level(report.severity)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.responses import Response
 
 from boundaries.errors import InvalidInput
+from gis_api.core.bodies import RequestBody
 from gis_api.core.deps import Planner, Reader, SessionDep, SettingsDep
 from gis_api.core.errors import error_responses
 from gis_api.features.planning import drafts
@@ -36,7 +37,7 @@ FeatureCollectionBody = Annotated[
 ]
 
 
-class NewDraft(BaseModel):
+class NewDraft(RequestBody):
     """A draft of one village or community."""
 
     area: str = Field(description="12-digit code of the village or community")
@@ -45,7 +46,7 @@ class NewDraft(BaseModel):
     title: str = ""
 
 
-class Split(BaseModel):
+class Split(RequestBody):
     """Cut one grid along a line."""
 
     grid: str = Field(description="key of the grid in the draft")
@@ -53,13 +54,13 @@ class Split(BaseModel):
     crs: str | None = None
 
 
-class Merge(BaseModel):
+class Merge(RequestBody):
     """Merge grids that share borders; the first keeps its key and details."""
 
     grids: list[str] = Field(min_length=2)
 
 
-class Move(BaseModel):
+class Move(RequestBody):
     """Move buildings into a grid (the boundary moves around them)."""
 
     buildings: list[str] = Field(min_length=1, description="building codes")
@@ -194,7 +195,7 @@ def put_grids(
 ) -> dict[str, Any]:
     """Properties: key and the grid's own (code, name, kind, households, population, leader)."""
     draft = drafts.get_draft(session, draft_id, principal, write=True)
-    drafts.replace_grids(session, draft, parse_grids(body, crs=crs), revision)
+    drafts.replace_grids(session, draft, parse_grids(body, crs=crs), revision, principal=principal)
     session.commit()
     return _draft_answer(session, draft, principal)
 
@@ -216,7 +217,7 @@ def put_grid(
 ) -> dict[str, Any]:
     """A GeoJSON Feature; its geometry may be invalid (validation will say where)."""
     draft = drafts.get_draft(session, draft_id, principal, write=True)
-    drafts.put_grid(session, draft, key, parse_grids(body, crs=crs), revision)
+    drafts.put_grid(session, draft, key, parse_grids(body, crs=crs), revision, principal=principal)
     session.commit()
     return _draft_answer(session, draft, principal)
 
@@ -247,7 +248,9 @@ def patch_grid(
     given = {
         k: v for k, v in (body.get("properties") or {}).items() if k not in ("key", "草稿编号")
     }
-    drafts.patch_grid(session, draft, key, shape, parse_properties(given), revision)
+    drafts.patch_grid(
+        session, draft, key, shape, parse_properties(given), revision, principal=principal
+    )
     session.commit()
     return _draft_answer(session, draft, principal)
 

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.responses import Response
 
+from gis_api.core.bodies import RequestBody
 from gis_api.core.deps import Admin, Planner, Reader, SessionDep, SettingsDep
 from gis_api.core.errors import error_responses
 from gis_api.features.planning import drafts, history, store
@@ -30,14 +31,14 @@ Format = Annotated[str, Query(description="geojson, gpkg or shp (a zip)")]
 Chinese = Annotated[bool, Query(description="Chinese field names (网格编码 …)")]
 
 
-class Publish(BaseModel):
+class Publish(RequestBody):
     """Publish a draft; warnings are accepted by sending their ids."""
 
     accept: list[str] = Field(default_factory=list, description="ids of accepted warnings")
     note: str | None = None
 
 
-class Restore(BaseModel):
+class Restore(RequestBody):
     """Restore a past version as a new one."""
 
     expected_version: int | None = Field(
@@ -46,7 +47,7 @@ class Restore(BaseModel):
     note: str | None = None
 
 
-class ProposalRequest(BaseModel):
+class ProposalRequest(RequestBody):
     """Propose grids for a village or community from its buildings."""
 
     area: str

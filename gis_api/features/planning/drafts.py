@@ -29,6 +29,7 @@ from boundaries.households import assign_buildings
 from boundaries.topology import polygonal
 from gis_api.core.auth import Principal
 from gis_api.core.db import ewkb
+from gis_api.core.jurisdiction import require_inside
 from gis_api.features.planning import store
 from gis_api.features.planning.versions import current_version, instant_of
 from gis_api.schema.fields import DETAIL, KEY
@@ -151,6 +152,8 @@ def create_draft(
         next_key=1,
         revision=1,
     )
+    if frame is not None and len(frame):
+        require_inside(session, principal, _keys(frame), list(frame.geometry))
     session.add(draft)
     session.flush()
     if frame is not None and len(frame):
@@ -176,6 +179,14 @@ def draft_frame(session: Session, draft: Draft) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(data, geometry=list(geoms), crs=4490)
 
 
+def _keys(frame: gpd.GeoDataFrame) -> list[str]:
+    if "key" not in frame.columns:
+        return [f"feature {n + 1}" for n in range(len(frame))]
+    return [
+        str(k) if k not in (None, "") else f"feature {n + 1}" for n, k in enumerate(frame["key"])
+    ]
+
+
 def touch(draft: Draft, expected_revision: int | None) -> None:
     """Count an edit; with ``expected_revision``, refuse when someone else edited meanwhile."""
     if expected_revision is not None and expected_revision != draft.revision:
@@ -189,9 +200,15 @@ def touch(draft: Draft, expected_revision: int | None) -> None:
 
 
 def replace_grids(
-    session: Session, draft: Draft, frame: gpd.GeoDataFrame, expected_revision: int | None
+    session: Session,
+    draft: Draft,
+    frame: gpd.GeoDataFrame,
+    expected_revision: int | None,
+    *,
+    principal: Principal,
 ) -> None:
     """Replace all of the draft's grids."""
+    require_inside(session, principal, _keys(frame), list(frame.geometry))
     touch(draft, expected_revision)
     session.execute(delete(DraftGrid).where(DraftGrid.draft_id == draft.id))
     _insert(session, draft, frame)
@@ -212,6 +229,8 @@ def put_grid(
     key: str,
     frame: gpd.GeoDataFrame,
     expected_revision: int | None,
+    *,
+    principal: Principal,
 ) -> None:
     """Create or replace one grid (geometry and properties) of the draft."""
     if len(frame) != 1:
@@ -219,6 +238,7 @@ def put_grid(
     given = frame["key"].iloc[0]
     if given not in (None, "", key):
         raise InvalidInput(f"the feature's key {given!r} differs from the URL's {key!r}")
+    require_inside(session, principal, [key], list(frame.geometry))
     touch(draft, expected_revision)
     session.execute(delete(DraftGrid).where(DraftGrid.draft_id == draft.id, DraftGrid.key == key))
     _insert(session, draft, frame.assign(key=[key]))
@@ -231,12 +251,16 @@ def patch_grid(
     geometry: Any | None,
     values: dict[str, Any],
     expected_revision: int | None,
+    *,
+    principal: Principal,
 ) -> None:
     """Change one grid's geometry and/or the named properties, keeping the rest."""
     row = _row(session, draft, key)
     unknown = sorted(set(values) - set(EDITABLE))
     if unknown:
         raise InvalidInput(f"unknown properties {unknown}; editable are {list(EDITABLE)}")
+    if geometry is not None:
+        require_inside(session, principal, [key], [geometry])
     touch(draft, expected_revision)
     if geometry is not None:
         row.geom = stored(geometry)

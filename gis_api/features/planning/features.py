@@ -29,6 +29,7 @@ from gis_api.schema.layers import GRIDS
 from gis_api.schema.layers import INTEGER as INTEGER_TYPE
 from gis_api.schema.layers import TEXT as TEXT_TYPE
 from gis_api.schema.models import GRID_KINDS
+from importers.values import control_character
 
 KEY = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 DRAFT_KEY = "key"
@@ -93,6 +94,10 @@ def _value(props: dict[str, Any], field: str, index: int, problems: list[Problem
         return int(value)
     if not isinstance(value, str | int):
         problems.append(_problem(index, f"{value!r} is not text", field))
+        return None
+    why = control_character(str(value))
+    if why is not None:
+        problems.append(_problem(index, why, field))
         return None
     text = str(value).strip()
     if field == "key" and not KEY.match(text):

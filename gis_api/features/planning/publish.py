@@ -32,10 +32,17 @@ from boundaries.versions import assign_codes, diff_versions, same_shape
 from gis_api.core.audit import record
 from gis_api.core.auth import Principal
 from gis_api.core.db import ewkb
+from gis_api.core.jurisdiction import require_inside
 from gis_api.core.settings import Settings
 from gis_api.features.planning import store
 from gis_api.features.planning.checks import validate_draft
-from gis_api.features.planning.drafts import DEFAULT_KIND, actor_of, counted, draft_frame, get_draft
+from gis_api.features.planning.drafts import (
+    DEFAULT_KIND,
+    actor_of,
+    counted,
+    draft_frame,
+    get_draft,
+)
 from gis_api.features.planning.versions import current_version, instant_of, instants, lock_village
 from gis_api.schema.fields import DETAIL
 from gis_api.schema.layers import GRIDS
@@ -209,6 +216,8 @@ def publish_draft(
     village_code = draft.area_code
     lock_village(session, village_code)
     _check_base(session, village_code, draft.base_version, f"draft {draft.id}")
+    frame = draft_frame(session, draft)
+    require_inside(session, principal, [str(k) for k in frame["key"]], list(frame.geometry))
     report = validate_draft(session, settings, draft)
     accepted = set(accept or [])
     if report.errors:
@@ -224,7 +233,6 @@ def publish_draft(
             "'accept' to publish anyway",
             details={"unaccepted": [i.as_dict() for i in unaccepted]},
         )
-    frame = draft_frame(session, draft)
     village = store.get_village(session, village_code)
     households, _ = counted(session, draft, frame)
     if any(h is not None for h in households):

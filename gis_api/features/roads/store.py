@@ -68,8 +68,9 @@ def import_roads(
     graph = build_network(clipped, network=network)
     stored = session.get(RoadNetwork, network)
     if stored is not None and not stored.jurisdiction.startswith(jurisdiction):
+        owner = _named(stored.jurisdiction, jurisdiction)
         raise PermissionDenied(
-            f"the stored {network} network was imported for {stored.jurisdiction or 'everywhere'}; "
+            f"the stored {network} network was imported for {owner}; "
             f"a key for {jurisdiction} may not replace it"
         )
     fingerprint = network_fingerprint(graph)
@@ -120,6 +121,15 @@ def import_roads(
         },
     )
     return result
+
+
+def _named(stored: str, jurisdiction: str) -> str:
+    """How a refusal names the jurisdiction a network was stored for: never another town's
+    code, only "everywhere" or an area containing the caller's own.
+    """
+    if not stored:
+        return "everywhere"
+    return stored if jurisdiction.startswith(stored) else "another jurisdiction"
 
 
 def clip_area(session: Session, jurisdiction: str) -> tuple[shapely.Geometry | None, str]:

@@ -14,7 +14,7 @@ def test_one_head_in_a_single_line():
     script = ScriptDirectory.from_config(migrate.alembic_config())
     assert len(script.get_heads()) == 1
     revisions = list(script.walk_revisions())
-    assert [r.revision for r in reversed(revisions)] == ["0001", "0002", "0003", "0004"]
+    assert [r.revision for r in reversed(revisions)] == ["0001", "0002", "0003", "0004", "0005"]
 
 
 def test_downgrade_to_base_and_up_again(fresh_db):
@@ -25,8 +25,8 @@ def test_downgrade_to_base_and_up_again(fresh_db):
         assert tables == set(), tables
     migrate.upgrade(fresh_db.url)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
-        assert {"grids", "drafts", "road_edges", "incidents"} <= set(
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0005"
+        assert {"grids", "drafts", "road_edges", "incidents", "sessions"} <= set(
             inspect(conn).get_table_names()
         )
     engine.dispose()

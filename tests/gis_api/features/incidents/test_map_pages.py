@@ -8,7 +8,7 @@ import re
 
 import httpx
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -84,29 +84,19 @@ def test_gcj02_base_map_shifts_our_layers_and_the_live_feed(app_client, loaded_c
     assert "[104.0, 30.5]" not in client.get("/map", headers=h).text
 
 
-def test_live_feed_renews_an_hour_old_session_cookie(client, headers):
-    import time as _time
-
-    from itsdangerous import URLSafeTimedSerializer
-
-    from gis_api.core.auth import hash_key
-
-    key = headers("viewer")["X-API-Key"]
-    settings = client.app.state.settings
-    old = URLSafeTimedSerializer(settings.secret_key, salt="gridmap-session")
-    real_time = _time.time
-    try:
-        _time.time = lambda: real_time() - 7200  # type: ignore[assignment]
-        cookie = old.dumps({"h": hash_key(key)})
-    finally:
-        _time.time = real_time  # type: ignore[assignment]
-    client.cookies.set("gridmap_session", cookie)
+def test_live_feed_renews_an_hour_old_session(client, headers, session):
+    r = client.post("/login", data={"key": headers("viewer")["X-API-Key"]}, follow_redirects=False)
+    assert r.status_code == 303
+    # the session was opened two hours ago: 10 of its 12 hours are left
+    session.execute(text("UPDATE sessions SET expires_at = now() + interval '10 hours'"))
     r = client.get("/v1/incidents/live")
     assert r.status_code == 200
     assert (
         "gridmap_session=" in r.headers.get("set-cookie", "")
         and "HttpOnly" in r.headers["set-cookie"]
     )
+    left = session.scalar(text("SELECT expires_at - now() FROM sessions"))
+    assert left.total_seconds() > 11.9 * 3600
     fresh = client.get("/v1/incidents/live")
     assert "set-cookie" not in fresh.headers  # renewed a moment ago: nothing to do
 
