@@ -17,6 +17,8 @@ from gis_api.features.imports.service import import_file
 from importers import LAYERS
 
 router = APIRouter(prefix="/v1", tags=["imports"])
+BODY_LIMITS = [("POST", "/v1/imports/{layer}", "body_limit_imports_mb")]
+"""Uploads limited while they are read (``gis_api.core.limits``)."""
 
 
 @router.post(

@@ -163,6 +163,8 @@ LOOKUP_DOC: dict[str, Any] = {
     }
 }
 HOT_ROUTES = [("/v1/lookup", lookup_endpoint, LOOKUP_DOC)]
+BODY_LIMITS = [("POST", "/v1/lookup/batch", "body_limit_lookup_batch_mb")]
+"""Bodies limited while they are read (``gis_api.core.limits``)."""
 
 
 def _postgis(request: Request, x: float, y: float, principal: object) -> dict[str, object]:

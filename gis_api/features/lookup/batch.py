@@ -37,6 +37,9 @@ def _too_many(n: int, limit: int) -> TooLarge:
     )
 
 
+SHOWN_COLUMNS = 20
+"""An error about the CSV's columns names at most this many (a garbage header can be huge)."""
+
 _NUMBER_CHARS = b"0123456789.-+eE,[]"
 
 
@@ -124,8 +127,11 @@ def _pick(columns: list[str], names: tuple[str, ...], what: str) -> str:
     for name in names:
         if name in lowered:
             return lowered[name]
+    found = [c if len(c) <= 40 else c[:40] + "…" for c in columns[:SHOWN_COLUMNS]]
+    more = f" and {len(columns) - SHOWN_COLUMNS:,} more" if len(columns) > SHOWN_COLUMNS else ""
     raise InvalidInput(
-        f"the CSV has no {what} column: expected one of {list(names)}, found {columns}"
+        f"the CSV has no {what} column: expected one of {list(names)}, "
+        f"found {len(columns):,} columns: {found}{more}"
     )
 
 
@@ -148,8 +154,8 @@ def parse_csv_points(body: bytes, *, limit: int) -> tuple[pd.DataFrame, np.ndarr
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InvalidInput(
-            f"CSV line {i + 2}: {lon_col}={frame[lon_col].iat[i]!r}, "
-            f"{lat_col}={frame[lat_col].iat[i]!r} is not a pair of numbers "
+            f"CSV line {i + 2}: {lon_col}={frame[lon_col].iat[i][:60]!r}, "
+            f"{lat_col}={frame[lat_col].iat[i][:60]!r} is not a pair of numbers "
             f"({int(bad.sum())} such rows)",
             details={"line": i + 2, "count": int(bad.sum())},
         )
