@@ -37,6 +37,8 @@ def _too_many(n: int, limit: int) -> TooLarge:
     )
 
 
+MAX_COLUMNS = 1000
+"""Columns a batch CSV may have (lon, lat and any to echo back)."""
 SHOWN_COLUMNS = 20
 """An error about the CSV's columns names at most this many (a garbage header can be huge)."""
 
@@ -137,6 +139,13 @@ def _pick(columns: list[str], names: tuple[str, ...], what: str) -> str:
 
 def parse_csv_points(body: bytes, *, limit: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """A CSV with lon/lat columns (and any others, kept as text to echo back)."""
+    end = body.find(b"\n")
+    columns = body[: end if end >= 0 else len(body)].count(b",") + 1
+    if columns > MAX_COLUMNS:  # checked before parsing: a garbage header is slow to parse
+        raise InvalidInput(
+            f"the CSV's first line has {columns:,} columns; a batch takes at most "
+            f"{MAX_COLUMNS:,} (lon, lat and the columns to echo back)"
+        )
     try:
         frame = pd.read_csv(
             io.BytesIO(body), dtype=str, keep_default_na=False, encoding="utf-8-sig"

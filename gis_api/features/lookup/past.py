@@ -55,6 +55,7 @@ class PastModels:
         self._wait = wait
         self._slots = threading.BoundedSemaphore(builds)
         self._lock = threading.Lock()
+        self._points_lock = threading.Lock()
         self._models: OrderedDict[EpochKey, ReadModel] = OrderedDict()
         self._building: dict[EpochKey, threading.Lock] = {}
         self._points: list[datetime] | None = None
@@ -76,10 +77,13 @@ class PastModels:
         """The cache key of ``at`` and the instant to build its model at."""
         points = self._points
         if points is None:
-            with self._factory() as session:
-                points = list(session.scalars(CHANGE_POINTS_SQL))
-            with self._lock:
-                self._points = points
+            with self._points_lock:  # read once, however many requests arrive together
+                points = self._points
+                if points is None:
+                    with self._factory() as session:
+                        points = list(session.scalars(CHANGE_POINTS_SQL))
+                    with self._lock:
+                        self._points = points
         i = bisect.bisect_right(points, at)
         if i == 0:
             return _BEFORE_ALL, at
