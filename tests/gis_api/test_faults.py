@@ -5,7 +5,8 @@ without touching the cluster the other tests share; the cluster is dropped after
 when the test fails. While it is down: lookups with a known key answer from memory (past the
 key cache's TTL), an unknown key gets 503, anything that needs the database gets 503 with
 Retry-After, /readyz says 503 and /healthz 200. After it is back: /readyz 200, writes work,
-and a change published then reaches the lookups (the listener reconnected).
+and a change published then reaches the lookups (the listener reconnected). Then a server
+started while the database is down starts, answers 503 and becomes ready when it is back.
 """
 
 from __future__ import annotations
@@ -194,3 +195,17 @@ def test_database_goes_away_and_comes_back(cluster, mini_county, live_server):  
     assert _wait_for(lambda: lookup(viewer).json()["grid"]["name"] == "恢复以后", 20), (
         "a change published after the restart did not reach the lookups"
     )
+
+    # a server started while the database is down: it starts, says 503, then becomes ready
+    cluster.stop()
+    late = live_server(settings).base_url
+    assert httpx.get(late + "/healthz").status_code == 200
+    ready = httpx.get(late + "/readyz", timeout=10)
+    assert ready.status_code == 503 and ready.json()["index"]["loaded"] is False
+    _assert_unavailable(httpx.get(late + "/v1/lookup", params=POINT, headers=viewer, timeout=10))
+    cluster.start()
+    assert _wait_for(lambda: httpx.get(late + "/readyz").status_code == 200), httpx.get(
+        late + "/readyz"
+    ).text
+    r = httpx.get(late + "/v1/lookup", params=POINT, headers=viewer, timeout=10)
+    assert r.status_code == 200 and r.json()["grid"]["name"] == "恢复以后"
