@@ -13,6 +13,7 @@ from gis_api.core.auth import Principal
 from gis_api.features.lookup.model import ReadModel
 from gis_api.features.lookup.points import CRS_CHOICES, many_to_storage
 from gis_api.features.lookup.service import FIELDS, answer_many
+from importers.readers import check_csv_width, describe_columns
 
 __all__ = ["CRS_CHOICES", "answer_batch", "parse_json_points", "parse_csv_points"]
 
@@ -36,11 +37,6 @@ def _too_many(n: int, limit: int) -> TooLarge:
         details={"limit": limit, "count": n},
     )
 
-
-MAX_COLUMNS = 1000
-"""Columns a batch CSV may have (lon, lat and any to echo back)."""
-SHOWN_COLUMNS = 20
-"""An error about the CSV's columns names at most this many (a garbage header can be huge)."""
 
 _NUMBER_CHARS = b"0123456789.-+eE,[]"
 
@@ -129,23 +125,15 @@ def _pick(columns: list[str], names: tuple[str, ...], what: str) -> str:
     for name in names:
         if name in lowered:
             return lowered[name]
-    found = [c if len(c) <= 40 else c[:40] + "…" for c in columns[:SHOWN_COLUMNS]]
-    more = f" and {len(columns) - SHOWN_COLUMNS:,} more" if len(columns) > SHOWN_COLUMNS else ""
     raise InvalidInput(
         f"the CSV has no {what} column: expected one of {list(names)}, "
-        f"found {len(columns):,} columns: {found}{more}"
+        f"found {describe_columns(columns)}"
     )
 
 
 def parse_csv_points(body: bytes, *, limit: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """A CSV with lon/lat columns (and any others, kept as text to echo back)."""
-    end = body.find(b"\n")
-    columns = body[: end if end >= 0 else len(body)].count(b",") + 1
-    if columns > MAX_COLUMNS:  # checked before parsing: a garbage header is slow to parse
-        raise InvalidInput(
-            f"the CSV's first line has {columns:,} columns; a batch takes at most "
-            f"{MAX_COLUMNS:,} (lon, lat and the columns to echo back)"
-        )
+    check_csv_width(body, "the CSV")
     try:
         frame = pd.read_csv(
             io.BytesIO(body), dtype=str, keep_default_na=False, encoding="utf-8-sig"

@@ -118,3 +118,16 @@ def test_each_limited_route_says_its_setting(app_client, make_key, setting, meth
     r = client.request(method, path, content=body, headers=headers)
     assert r.status_code == 413, r.text[:300]
     assert f"GRIDMAP_{setting.upper()}" in r.json()["message"]
+
+
+@pytest.mark.parametrize("kind", ["wide header", "many lines", "bad values", "binary"])
+def test_garbage_import_gets_a_small_4xx(app_client, make_key, kind):  # type: ignore[no-untyped-def]
+    _, body = GARBAGE[kind]
+    r = app_client().post(
+        "/v1/imports/grids",
+        files={"file": ("grids.csv", body)},
+        data={"crs": "wgs84"},
+        headers={"X-API-Key": make_key("planner")},
+    )
+    assert 400 <= r.status_code < 500, r.text[:500]
+    assert len(r.content) < SMALL, f"{len(r.content):,} bytes of error for {kind}"
