@@ -122,21 +122,57 @@ class Problem:
         return f"{head}: {self.reason}{tail}" if head else f"{self.reason}{tail}"
 
 
+LISTED_PROBLEMS = 100
+"""A validation error lists at most this many problems; it counts all of them by field."""
+_LONGEST_TEXT = 300
+
+
+def _clip(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _LONGEST_TEXT:
+        return value[:_LONGEST_TEXT] + f"… ({len(value):,} characters)"
+    return value
+
+
 @dataclass
 class ValidationFailed(InvalidInput):
-    """Input with one or more problems; nothing was written."""
+    """Input with one or more problems; nothing was written.
+
+    ``details`` lists the first ``LISTED_PROBLEMS`` problems (texts clipped), and the message
+    says how many there are in all and how many per field, so a garbage file of a million bad
+    rows gets a short answer that still says what is wrong with it.
+    """
 
     problems: list[Problem] = field(default_factory=list)
     summary: str = "the input has problems; nothing was written"
 
     def __post_init__(self) -> None:
-        shown = "; ".join(str(p) for p in self.problems[:5])
-        more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
+        total = len(self.problems)
+        shown = "; ".join(_clip(str(p)) for p in self.problems[:5])
+        more = f" (and {total - 5:,} more)" if total > 5 else ""
+        message = f"{self.summary}: {shown}{more}" if shown else self.summary
+        if total > LISTED_PROBLEMS:
+            counts = self.counts()
+            by_field = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+            message += (
+                f". {total:,} problems in all (by field: {by_field}); "
+                f"details lists the first {LISTED_PROBLEMS}"
+            )
         GridmapError.__init__(
             self,
-            f"{self.summary}: {shown}{more}" if shown else self.summary,
-            details=[p.as_dict() for p in self.problems],
+            message,
+            details=[
+                {k: _clip(v) for k, v in p.as_dict().items()}
+                for p in self.problems[:LISTED_PROBLEMS]
+            ],
         )
+
+    def counts(self) -> dict[str, int]:
+        """How many problems concern each field ("row" for those of a whole row), most first."""
+        counts: dict[str, int] = {}
+        for p in self.problems:
+            name = p.field or "row"
+            counts[name] = counts.get(name, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
     def __str__(self) -> str:
         return self.message

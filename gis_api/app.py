@@ -18,6 +18,7 @@ from starlette.routing import Route
 from gis_api.core.auth import KeyVerifier
 from gis_api.core.db import make_engine, make_session_factory
 from gis_api.core.errors import ErrorBody, error_doc, install_error_handlers
+from gis_api.core.limits import BodyLimitMiddleware, body_limits
 from gis_api.core.listener import ChangeListener
 from gis_api.core.logging import RequestContext
 from gis_api.core.origin import SameOriginMiddleware
@@ -52,9 +53,9 @@ tiles, imports of boundaries and sites, grid planning (validation, drafts, publi
 versions, proposals, export), camera coverage and placement, patrol routes over the roads, and
 the incidents of the command centre in their six-step loop.
 
-Every endpoint but `/healthz` needs an API key, sent as `X-API-Key: <key>` or
-`Authorization: Bearer <key>`. Coordinates are WGS84 lon/lat unless a `crs` says otherwise
-(`wgs84`, `cgcs2000`, `gcj02`, `bd09`).
+Every endpoint but `/healthz` (liveness) and `/readyz` (readiness) needs an API key, sent as
+`X-API-Key: <key>` or `Authorization: Bearer <key>`. Coordinates are WGS84 lon/lat unless a
+`crs` says otherwise (`wgs84`, `cgcs2000`, `gcj02`, `bd09`).
 """
 
 
@@ -67,6 +68,12 @@ def create_app(
 
     ``session_factory`` lets tests bind the app to a connection inside a transaction that
     they roll back; by default the lifespan makes an engine from ``settings``.
+
+    With the database unreachable at start the service still starts (and says so in the log):
+    whatever needs the database answers 503 with Retry-After, ``/readyz`` answers 503, and the
+    lookup index is loaded as soon as the database answers (retried in the background, and
+    again when the change listener connects). An orchestrator then keeps the process and
+    routes to it once ready, instead of restarting it in a loop while the database starts.
     """
     settings = settings or Settings()
 
@@ -78,12 +85,23 @@ def create_app(
             engine = make_engine(settings)
             factory = make_session_factory(engine)
         app.state.session_factory = factory
-        app.state.keys = KeyVerifier(factory, ttl=settings.key_cache_seconds)
+        app.state.keys = KeyVerifier(
+            factory, ttl=settings.key_cache_seconds, stale=settings.key_stale_seconds
+        )
         app.state.sessions = SessionStore(
             factory, secret=settings.secret_key, ttl=settings.key_cache_seconds
         )
-        app.state.lookup = LookupService(factory)
-        app.state.lookup.reload()
+        app.state.lookup = LookupService(
+            factory,
+            at_cache=settings.at_cache_models,
+            at_builds=settings.at_builds,
+            at_wait=settings.at_build_wait_seconds,
+        )
+        if not app.state.lookup.reload_or_retry():
+            log.error(
+                "starting without the database: the lookup index is not loaded and requests "
+                "that need the database answer 503 until it is reachable (see /readyz)"
+            )
         app.state.tiles = TileService(
             factory,
             max_bytes=settings.tile_cache_mb * 1024 * 1024,
@@ -93,7 +111,7 @@ def create_app(
         def areas_changed() -> None:
             # tiles first (cheap: their versions are re-read on the next request), then the index
             app.state.tiles.changed()
-            app.state.lookup.reload()
+            app.state.lookup.reload_or_retry()
 
         def keys_changed() -> None:
             # a revoked key ends its sessions too
@@ -112,11 +130,13 @@ def create_app(
                 },
             )
             listener.start()
-            listener.ready.wait(timeout=10)
+            if app.state.lookup.loaded:  # else the database is away: do not hold the start
+                listener.ready.wait(timeout=10)
         app.state.listener = listener
         try:
             yield
         finally:
+            app.state.lookup.close()
             if listener is not None:
                 listener.stop()
             if engine is not None:
@@ -135,8 +155,11 @@ def create_app(
     app.state.settings = settings
     app.add_middleware(SameOriginMiddleware)
     install_error_handlers(app)
-    app.add_middleware(RequestContext, access_log=settings.access_log)
     _include_routers(app)
+    limits = [limit for module in ROUTE_MODULES for limit in getattr(module, "BODY_LIMITS", ())]
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits(limits, settings))
+    # outermost: every answer, a 413 from the body limits too, carries the request id
+    app.add_middleware(RequestContext, access_log=settings.access_log)
     return app
 
 

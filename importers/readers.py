@@ -171,7 +171,32 @@ def _json_nul_problems(path: Path) -> list[Problem]:
     return problems
 
 
+MAX_CSV_COLUMNS = 1000
+"""Columns a CSV may have; checked on its first line before parsing (garbage is slow to parse)."""
+SHOWN_COLUMNS = 20
+"""An error about a table's columns names at most this many (a garbage header can be huge)."""
+
+
+def check_csv_width(data: bytes, what: str) -> None:
+    """``InvalidInput`` when the first line of a CSV has more than ``MAX_CSV_COLUMNS`` columns."""
+    end = data.find(b"\n")
+    columns = data[: end if end >= 0 else len(data)].count(b",") + 1
+    if columns > MAX_CSV_COLUMNS:
+        raise InvalidInput(
+            f"{what}: the first line has {columns:,} columns; at most {MAX_CSV_COLUMNS:,} "
+            "are accepted"
+        )
+
+
+def describe_columns(columns: list[str]) -> str:
+    """``N columns: [first SHOWN_COLUMNS names, clipped] and M more``, for error messages."""
+    found = [c if len(c) <= 40 else c[:40] + "…" for c in columns[:SHOWN_COLUMNS]]
+    more = f" and {len(columns) - SHOWN_COLUMNS:,} more" if len(columns) > SHOWN_COLUMNS else ""
+    return f"{len(columns):,} columns: {found}{more}"
+
+
 def _read_csv_bytes(data: bytes, path: Path) -> pd.DataFrame:
+    check_csv_width(data, path.name)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return pd.read_csv(
@@ -259,5 +284,5 @@ def _table_geometry(
     raise InvalidInput(
         f"{path.name}: a {word.split()[-1]} table needs longitude and latitude columns "
         f"(lon/lat, lng, longitude/latitude, x/y, 经度/纬度) or a WKT column; "
-        f"found {list(table.columns)}"
+        f"found {describe_columns([str(c) for c in table.columns])}"
     )

@@ -8,6 +8,7 @@ jurisdiction, an area-code prefix ("" = everywhere, "510116" = a county, "510116
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import threading
 import time
@@ -23,8 +24,12 @@ from boundaries.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    ServiceUnavailable,
 )
+from gis_api.core.outage import database_unreachable
 from gis_api.schema.models import ROLES, ApiKey, PageSession
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "gm_"
 
@@ -169,11 +174,19 @@ class KeyVerifier:
 
     The cache keeps request handling off the database on the hot path. ``clear()`` is called
     when the database notifies a change of ``api_keys`` (a revocation), in every worker.
+
+    While the database is unreachable, a key that verified within the last ``stale`` seconds
+    is still accepted (so lookups go on answering from memory); any other key gets
+    ``ServiceUnavailable``: whether it is valid cannot be known.
     """
 
-    def __init__(self, factory: sessionmaker[Session], *, ttl: float = 30.0) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], *, ttl: float = 30.0, stale: float = 3600.0
+    ) -> None:
         self._factory = factory
         self._ttl = ttl
+        self._stale = stale
+        self._checked: dict[str, float] = {}  # digest -> when the database last confirmed it
         self._cache: dict[str, tuple[Principal | None, float]] = {}
         # the same answers keyed by the key itself, for the hot path (no hash per request);
         # only keys that verified are kept, so unknown keys cannot fill it
@@ -185,6 +198,7 @@ class KeyVerifier:
         with self._lock:
             self._cache.clear()
             self._by_key.clear()
+            self._checked.clear()
 
     def verify(self, key: str | None) -> Principal:
         """The principal for ``key``; ``AuthenticationRequired`` if missing, unknown, revoked."""
@@ -211,13 +225,43 @@ class KeyVerifier:
         if hit is not None and hit[1] > now:
             principal = hit[0]
         else:
-            principal = self._load(digest)
+            principal = self._load_or_stale(digest)
             with self._lock:
                 if len(self._cache) > 10_000:
                     self._cache.clear()
                 self._cache[digest] = (principal, now + self._ttl)
         if principal is None:
             raise AuthenticationRequired("the API key is not valid or has been revoked")
+        return principal
+
+    def _load_or_stale(self, digest: str) -> Principal | None:
+        """``_load``; with the database unreachable, the last answer if recent enough."""
+        try:
+            principal = self._load(digest)
+        except Exception as exc:
+            if not database_unreachable(exc):
+                raise
+            hit = self._cache.get(digest)
+            checked = self._checked.get(digest)
+            if hit is None or hit[0] is None or checked is None:
+                raise ServiceUnavailable(
+                    "the database is unreachable, so this API key cannot be checked now; "
+                    "retry later"
+                ) from None
+            if time.monotonic() - checked > self._stale:
+                raise ServiceUnavailable(
+                    "the database has been unreachable for too long to keep trusting this "
+                    f"API key (it was last checked over {self._stale:.0f} s ago); retry later"
+                ) from None
+            log.warning("database unreachable; key %s accepted from its last check", hit[0].prefix)
+            return hit[0]
+        with self._lock:
+            if len(self._checked) > 10_000:
+                self._checked.clear()
+            if principal is None:
+                self._checked.pop(digest, None)
+            else:
+                self._checked[digest] = time.monotonic()
         return principal
 
     def _load(self, digest: str) -> Principal | None:

@@ -15,7 +15,13 @@ from gis_api.schema.tables import SRID
 
 def make_engine(settings: Settings, **kwargs: object) -> Engine:
     """An engine for the configured database (pre-ping, so a restarted server is survived)."""
-    options: dict[str, object] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    options: dict[str, object] = {
+        "pool_pre_ping": True,
+        "pool_size": 10,
+        "max_overflow": 20,
+        # an unreachable host fails within seconds (a 503), not after the kernel's TCP timeout
+        "connect_args": {"connect_timeout": 5},
+    }
     options.update(kwargs)
     return create_engine(settings.database_url, **options)
 

@@ -143,7 +143,10 @@ def domain_response(
         )
         if status == 500:
             return error_response(status, INTERNAL_MESSAGE)
-    return error_response(status, exc.message, details=exc.details, retry_after=exc.retry_after)
+    retry_after = exc.retry_after
+    if retry_after is None and status == 503:
+        retry_after = int(request.app.state.settings.retry_after_seconds)
+    return error_response(status, exc.message, details=exc.details, retry_after=retry_after)
 
 
 def _location(loc: tuple[object, ...]) -> str:

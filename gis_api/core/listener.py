@@ -2,8 +2,10 @@
 
 The migrations put statement-level triggers on ``grids``, ``admin_areas`` and ``api_keys`` that
 ``NOTIFY gridmap_changes, '<table>'``. A notification is delivered when the writing transaction
-commits, so a worker never reloads half a publish. After a lost connection the listener
-reconnects and calls every handler once, since notifications may have been missed.
+commits, so a worker never reloads half a publish. After a lost connection (or a failed
+first connection) the listener reconnects with a growing pause (1 s, 2 s, … 30 s) and then calls
+every handler once, since notifications sent while it was away are lost. TCP keepalives notice a
+connection that died silently. ``status()`` reports all this for the readiness check.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import select
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import psycopg2
 import psycopg2.extensions
@@ -20,6 +23,14 @@ import psycopg2.extensions
 log = logging.getLogger(__name__)
 
 CHANNEL = "gridmap_changes"
+CONNECT_OPTIONS: dict[str, Any] = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+BACKOFF_MAX = 30.0
 
 
 class ChangeListener(threading.Thread):
@@ -38,6 +49,25 @@ class ChangeListener(threading.Thread):
         self._debounce = debounce
         self._stop = threading.Event()
         self.ready = threading.Event()
+        self.connected = False
+        self.connected_at: float | None = None
+        """Wall-clock time (``time.time``) of the current connection, or None."""
+        self.last_event_at: float | None = None
+        self.last_event: list[str] = []
+        """The tables of the last notification handled, and when (``time.time``)."""
+        self.last_error: str | None = None
+        self.reconnects = 0
+
+    def status(self) -> dict[str, Any]:
+        """Connected or not, since when, the last event and the last error (JSON-ready)."""
+        return {
+            "connected": self.connected,
+            "connected_at": self.connected_at,
+            "last_event_at": self.last_event_at,
+            "last_event": self.last_event,
+            "reconnects": self.reconnects,
+            "last_error": self.last_error,
+        }
 
     def stop(self) -> None:
         """Ask the thread to end; it does within a second."""
@@ -46,28 +76,38 @@ class ChangeListener(threading.Thread):
     def run(self) -> None:
         """Listen until stopped, reconnecting with a back-off after failures."""
         backoff = 1.0
-        first = True
+        missed = False  # whether notifications may have been lost (a failure came before)
         while not self._stop.is_set():
             try:
-                conn = psycopg2.connect(self._dsn)
+                conn = psycopg2.connect(self._dsn, **CONNECT_OPTIONS)
             except psycopg2.Error as exc:
+                self.last_error = str(exc).strip()
                 log.warning("listener cannot connect (%s); retrying in %.0fs", exc, backoff)
+                missed = True
                 self._stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
-            backoff = 1.0
             try:
                 conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
                 with conn.cursor() as cur:
                     cur.execute(f"LISTEN {CHANNEL}")
-                if not first:
+                self.connected, self.connected_at = True, time.time()
+                if missed:
+                    self.reconnects += 1
+                    log.warning("listener reconnected; refreshing everything it may have missed")
                     self._dispatch(set(self._handlers))
-                first = False
+                missed = False
+                backoff = 1.0
                 self.ready.set()
                 self._loop(conn)
             except (psycopg2.Error, OSError) as exc:
+                self.last_error = str(exc).strip()
                 log.warning("listener lost its connection (%s); reconnecting", exc)
+                missed = True
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
             finally:
+                self.connected, self.connected_at = False, None
                 try:
                     conn.close()
                 except psycopg2.Error:
@@ -90,9 +130,11 @@ class ChangeListener(threading.Thread):
             conn.poll()
             while conn.notifies:
                 pending.add(conn.notifies.pop(0).payload)
-            self._dispatch(pending)
+            if pending:
+                self._dispatch(pending)
 
     def _dispatch(self, payloads: set[str]) -> None:
+        self.last_event, self.last_event_at = sorted(payloads), time.time()
         done: set[int] = set()
         for payload in sorted(payloads):
             handler = self._handlers.get(payload)

@@ -56,6 +56,27 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(30.0, ge=0)
     """How long a verified API key is trusted without asking the database again. Revoking a key
     notifies every worker, so this only bounds the delay when a notification is lost."""
+    key_stale_seconds: float = Field(3600.0, ge=0)
+    """While the database is unreachable, a key that verified less than this long ago keeps
+    being accepted (lookups go on answering from memory); unknown keys get a 503 meanwhile."""
+    retry_after_seconds: int = Field(5, ge=1)
+    """The ``Retry-After`` a 503 sends when the database (or another part) is unavailable."""
+    readiness_timeout_seconds: float = Field(1.0, gt=0)
+    """How long ``/readyz`` waits for the database to answer ``SELECT 1``."""
+
+    at_cache_models: int = Field(8, ge=1)
+    """Models of past instants (``?at=``) kept per worker, least recently used dropped first."""
+    at_builds: int = Field(2, ge=1)
+    """Past models built at once per worker; a request that needs another waits for a slot."""
+    at_build_wait_seconds: float = Field(10.0, ge=0)
+    """How long such a request waits for a slot before it gets a 503 with ``Retry-After``."""
+
+    body_limit_lookup_batch_mb: float = Field(48.0, gt=0)
+    """Largest body of ``POST /v1/lookup/batch`` (1,000,000 points of CSV fit in ~40 MB)."""
+    body_limit_imports_mb: float = Field(256.0, gt=0)
+    """Largest upload to ``POST /v1/imports/{layer}``."""
+    body_limit_drafts_mb: float = Field(16.0, gt=0)
+    """Largest body of the grid validation and draft edits (``/v1/validation``, ``/v1/drafts``)."""
 
     ogc_default_limit: int = Field(10, ge=1)
     ogc_max_limit: int = Field(10_000, ge=1)

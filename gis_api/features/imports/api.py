@@ -18,6 +18,8 @@ from gis_api.schema.imports import ImportResult
 from gis_api.schema.layers import IMPORT_LAYERS
 
 router = APIRouter(prefix="/v1", tags=["imports"])
+BODY_LIMITS = [("POST", "/v1/imports/{layer}", "body_limit_imports_mb")]
+"""Uploads limited while they are read (``gis_api.core.limits``)."""
 
 
 @router.post(

@@ -170,6 +170,8 @@ LOOKUP_DOC: dict[str, Any] = {
 HOT_ROUTES = [("/v1/lookup", lookup_endpoint, LOOKUP_DOC)]
 DOC_MODELS = [LookupAnswer]
 """Models the hand-written docs refer to (added to the schema's components)."""
+BODY_LIMITS = [("POST", "/v1/lookup/batch", "body_limit_lookup_batch_mb")]
+"""Bodies limited while they are read (``gis_api.core.limits``)."""
 
 
 def _postgis(request: Request, x: float, y: float, principal: object) -> dict[str, object]:

@@ -13,6 +13,7 @@ from gis_api.core.auth import Principal
 from gis_api.features.lookup.model import ReadModel
 from gis_api.features.lookup.points import CRS_CHOICES, many_to_storage
 from gis_api.features.lookup.service import FIELDS, answer_many
+from importers.readers import check_csv_width, describe_columns
 
 __all__ = ["CRS_CHOICES", "answer_batch", "parse_json_points", "parse_csv_points"]
 
@@ -125,12 +126,14 @@ def _pick(columns: list[str], names: tuple[str, ...], what: str) -> str:
         if name in lowered:
             return lowered[name]
     raise InvalidInput(
-        f"the CSV has no {what} column: expected one of {list(names)}, found {columns}"
+        f"the CSV has no {what} column: expected one of {list(names)}, "
+        f"found {describe_columns(columns)}"
     )
 
 
 def parse_csv_points(body: bytes, *, limit: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """A CSV with lon/lat columns (and any others, kept as text to echo back)."""
+    check_csv_width(body, "the CSV")
     try:
         frame = pd.read_csv(
             io.BytesIO(body), dtype=str, keep_default_na=False, encoding="utf-8-sig"
@@ -148,8 +151,8 @@ def parse_csv_points(body: bytes, *, limit: int) -> tuple[pd.DataFrame, np.ndarr
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InvalidInput(
-            f"CSV line {i + 2}: {lon_col}={frame[lon_col].iat[i]!r}, "
-            f"{lat_col}={frame[lat_col].iat[i]!r} is not a pair of numbers "
+            f"CSV line {i + 2}: {lon_col}={frame[lon_col].iat[i][:60]!r}, "
+            f"{lat_col}={frame[lat_col].iat[i][:60]!r} is not a pair of numbers "
             f"({int(bad.sum())} such rows)",
             details={"line": i + 2, "count": int(bad.sum())},
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections import OrderedDict
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from boundaries.errors import ServiceUnavailable
 from gis_api.core.auth import Principal
 from gis_api.features.lookup.model import Located, ReadModel, load_read_model
+from gis_api.features.lookup.past import PastModels
 
 log = logging.getLogger(__name__)
 
@@ -120,28 +121,45 @@ class LookupService:
     """Holds the current read model of one worker and rebuilds it on demand.
 
     A rebuild reads PostGIS in the caller's thread, then swaps the model in one assignment,
-    so requests never see a half-built index and never wait for a rebuild.
+    so requests never see a half-built index and never wait for a rebuild. A rebuild that
+    fails (the database away) keeps the old model and is retried in the background
+    (``reload_or_retry``) until one succeeds.
     """
 
-    AT_CACHE = 8
-    """Models of past instants kept per worker (least recently used dropped first)."""
+    RETRY_MAX = 30.0
+    """Longest pause, in seconds, between retries of a failed reload."""
 
-    def __init__(self, factory: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        at_cache: int = 8,
+        at_builds: int = 2,
+        at_wait: float = 10.0,
+    ) -> None:
         self._factory = factory
         self._model: ReadModel | None = None
         self._lock = threading.Lock()
         self.reloads = 0
-        self._at: OrderedDict[datetime, ReadModel] = OrderedDict()
-        self._at_lock = threading.Lock()
-        self._at_building: dict[datetime, threading.Lock] = {}
-        self._generation = 0
+        self.loaded_monotonic: float | None = None
+        """When (``time.monotonic``) the current model was swapped in."""
+        self.past = PastModels(
+            factory, self.model_at, size=at_cache, builds=at_builds, wait=at_wait
+        )
+        self._retry_lock = threading.Lock()
+        self._retry: threading.Timer | None = None
+        self._retry_delay = 1.0
+        self._closed = False
 
     @property
     def model(self) -> ReadModel:
         """The current model; ``ServiceUnavailable`` before the first load."""
         model = self._model
         if model is None:
-            raise ServiceUnavailable("the lookup index is not loaded yet")
+            raise ServiceUnavailable(
+                "the lookup index is not loaded yet (the database has not been reachable "
+                "since the service started); retry shortly"
+            )
         return model
 
     @property
@@ -149,54 +167,76 @@ class LookupService:
         """Whether a model has been loaded."""
         return self._model is not None
 
+    @property
+    def retrying(self) -> bool:
+        """Whether a failed reload is waiting to be retried."""
+        return self._retry is not None
+
     def reload(self) -> ReadModel:
         """Read grids and areas from PostGIS and swap in a new model."""
         with self._lock:
             with self._factory() as session:
                 model = load_read_model(session)
             self._model = model
+            self.loaded_monotonic = time.monotonic()
             self.reloads += 1
             # The model lives until the next reload and holds no reference cycles: keep its
             # objects out of the garbage collector's scans, which otherwise walk them over
             # and over on the hot path (measured: ~10 µs of CPU per lookup under load).
             gc.freeze()
-        with self._at_lock:
-            # a change can concern any instant not yet ended (a publish in progress at a
-            # cached instant commits later): models of instants are rebuilt on demand
-            self._at.clear()
-            self._generation += 1
+        # a change can concern any instant not yet ended (a publish in progress at a
+        # cached instant commits later): models of instants are rebuilt on demand
+        self.past.clear()
         log.info("lookup index loaded: %d grids, %d areas", model.grid_count, len(model.areas))
         return model
 
+    def reload_or_retry(self) -> bool:
+        """``reload``; when it fails, keep the current model, log, and retry in the background
+        with a growing pause (1 s, 2 s, … up to ``RETRY_MAX``). Returns whether it succeeded.
+        """
+        try:
+            self.reload()
+        except Exception as exc:  # the database away, or anything else: never lose the index
+            with self._retry_lock:
+                if self._closed:
+                    return False
+                delay = self._retry_delay
+                self._retry_delay = min(delay * 2, self.RETRY_MAX)
+                if self._retry is None:
+                    self._retry = threading.Timer(delay, self._retry_now)
+                    self._retry.daemon = True
+                    self._retry.start()
+            log.warning(
+                "lookup index reload failed (%s); %s, retrying in %.0f s",
+                exc,
+                "keeping the current index" if self.loaded else "no index yet",
+                delay,
+            )
+            return False
+        with self._retry_lock:
+            self._retry_delay = 1.0
+        return True
+
+    def _retry_now(self) -> None:
+        with self._retry_lock:
+            self._retry = None
+        self.reload_or_retry()
+
+    def close(self) -> None:
+        """Stop retrying (the app is shutting down)."""
+        with self._retry_lock:
+            self._closed = True
+            if self._retry is not None:
+                self._retry.cancel()
+                self._retry = None
+
     def model_at(self, at: datetime) -> ReadModel:
-        """A model of the grids valid at ``at`` (built on demand, not cached here)."""
+        """A model of the grids valid at ``at`` (built now, not cached)."""
         with self._factory() as session:
             return load_read_model(session, at=at)
 
     def model_at_cached(self, at: datetime) -> ReadModel:
-        """The model of the grids valid at ``at``, from a small LRU cache (one build per
-        instant even when many requests ask at once). The cache is emptied on every reload.
+        """The model of the grids valid at ``at``, from the cache of past models (built once
+        per stretch of unchanged grids, see ``past.PastModels``); emptied on every reload.
         """
-        with self._at_lock:
-            hit = self._at.get(at)
-            if hit is not None:
-                self._at.move_to_end(at)
-                return hit
-            building = self._at_building.setdefault(at, threading.Lock())
-        with building:
-            with self._at_lock:
-                hit = self._at.get(at)
-                if hit is not None:
-                    return hit
-                generation = self._generation
-            model = self.model_at(at)
-            with self._at_lock:
-                if generation != self._generation:  # grids changed while it was built
-                    self._at_building.pop(at, None)
-                    return model
-                self._at[at] = model
-                self._at.move_to_end(at)
-                while len(self._at) > self.AT_CACHE:
-                    self._at.popitem(last=False)
-                self._at_building.pop(at, None)
-        return model
+        return self.past.get(at)

@@ -26,6 +26,13 @@ from gis_api.schema.answers import AnswerRoute, documented
 from gis_api.schema.models import DRAFT_SOURCES
 
 router = APIRouter(prefix="/v1", tags=["planning"], route_class=AnswerRoute)
+BODY_LIMITS = [
+    ("POST", "/v1/validation", "body_limit_drafts_mb"),
+    ("POST", "/v1/drafts{rest:path}", "body_limit_drafts_mb"),
+    ("PUT", "/v1/drafts{rest:path}", "body_limit_drafts_mb"),
+    ("PATCH", "/v1/drafts{rest:path}", "body_limit_drafts_mb"),
+]
+"""Bodies limited while they are read (``gis_api.core.limits``)."""
 
 Crs = Annotated[str | None, Query(description="wgs84 (default), cgcs2000, gcj02 or bd09")]
 Revision = Annotated[

@@ -4,10 +4,14 @@ A layer's version lives in the database (``tile_layers``, bumped by a statement 
 table), so every worker agrees on it and it goes into the tile URLs and ETags: publishing grids
 makes new URLs, and old tiles are never served for the new version. A worker re-reads the
 versions when PostgreSQL notifies a change (``changed``) or after ``ttl`` seconds.
+
+While the database is unreachable, a worker that has read the versions once keeps them (and so
+keeps serving the tiles it has cached); a tile it must render needs the database and gets 503.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -15,6 +19,13 @@ from collections import OrderedDict
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
+
+from gis_api.core.outage import database_unreachable
+
+log = logging.getLogger(__name__)
+
+OUTAGE_RECHECK = 5.0
+"""Seconds between attempts to re-read the versions while the database is unreachable."""
 
 TileKey = tuple[str, int, int, int, int, str, bool, str]
 """(layer, version, z, x, y, jurisdiction, personal, crs)."""
@@ -48,9 +59,16 @@ class TileService:
         return self._versions.get(layer, 0)
 
     def refresh(self) -> dict[str, int]:
-        """Read every layer's version from the database."""
-        with self.factory() as session:
-            rows = session.execute(text("SELECT layer, version FROM tile_layers")).all()
+        """Read every layer's version from the database (keep the known ones if unreachable)."""
+        try:
+            with self.factory() as session:
+                rows = session.execute(text("SELECT layer, version FROM tile_layers")).all()
+        except Exception as exc:
+            if not self._versions or not database_unreachable(exc):
+                raise
+            log.warning("tile versions kept: the database is unreachable (%s)", exc)
+            self._versions_until = time.monotonic() + min(self.ttl, OUTAGE_RECHECK)
+            return dict(self._versions)
         versions = {layer: int(version) for layer, version in rows}
         with self._lock:
             if versions != self._versions:

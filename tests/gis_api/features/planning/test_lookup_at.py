@@ -106,6 +106,11 @@ def test_models_of_instants_are_cached_and_dropped_on_reload(client):
     assert service.model_at_cached(at) is first
     service.reload()
     assert service.model_at_cached(at) is not first
-    for day in range(2, 2 + service.AT_CACHE + 2):
-        service.model_at_cached(datetime(2024, 2, day, tzinfo=CST))
-    assert len(service._at) == service.AT_CACHE
+    # every instant between two changes of the grids shares one model: Feb 2..11 (after the
+    # 2024-01-01 start, before the 03-01 switch) are one epoch; the switch starts another
+    builds = service.past.builds
+    february = {id(service.model_at_cached(datetime(2024, 2, d, tzinfo=CST))) for d in range(2, 12)}
+    assert len(february) == 1 and service.past.builds == builds
+    after = service.model_at_cached(SWITCH + timedelta(hours=1))
+    assert after is service.model_at_cached(datetime(2024, 5, 31, tzinfo=CST))
+    assert after.grid_pos.keys() != first.grid_pos.keys()
