@@ -63,13 +63,20 @@ def status_for(exc: e.GridmapError) -> int:
 def error_response(
     status: int, message: str, *, details: object = None, kind: str | None = None
 ) -> Response:
-    """The JSON body every error has."""
+    """The JSON body every error has; ``details.retry_after`` (seconds) is also sent as the
+    ``Retry-After`` header, which clients and proxies understand.
+    """
     body: dict[str, object] = {"error": kind or KIND.get(status, "error"), "message": message}
     if details is not None:
         body["details"] = details
-    headers = {"WWW-Authenticate": 'Bearer realm="gridmap"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="gridmap"'} if status == 401 else {}
+    if isinstance(details, dict) and isinstance(details.get("retry_after"), int):
+        headers["Retry-After"] = str(details["retry_after"])
     return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+        orjson.dumps(body),
+        status_code=status,
+        media_type="application/json",
+        headers=headers or None,
     )
 
 

@@ -35,7 +35,14 @@ from gis_api.core.db import ewkb
 from gis_api.core.settings import Settings
 from gis_api.features.planning import store
 from gis_api.features.planning.checks import validate_draft
-from gis_api.features.planning.drafts import DEFAULT_KIND, actor_of, counted, draft_frame, get_draft
+from gis_api.features.planning.drafts import (
+    DEFAULT_KIND,
+    actor_of,
+    counted,
+    draft_frame,
+    get_draft,
+    touch,
+)
 from gis_api.features.planning.versions import current_version, instant_of, instants, lock_village
 from gis_api.schema.models import AreaVersion, Grid
 
@@ -200,9 +207,15 @@ def publish_draft(
     principal: Principal,
     accept: list[str] | None = None,
     note: str | None = None,
+    expected_revision: int | None = None,
 ) -> dict[str, Any]:
-    """Publish a draft as the village's next version (see the module docstring)."""
+    """Publish a draft as the village's next version (see the module docstring).
+
+    The draft is claimed first (``touch``: its revision, or ``expected_revision``, must still
+    be current), so an edit racing the publish either lands before it or gets a 409.
+    """
     draft = get_draft(session, draft_id, principal, write=True)
+    touch(session, draft, expected_revision)
     village_code = draft.area_code
     lock_village(session, village_code)
     _check_base(session, village_code, draft.base_version, f"draft {draft.id}")
@@ -302,7 +315,9 @@ def restore_version(
     }
 
 
-def rebase(session: Session, *, draft_id: int, principal: Principal) -> dict[str, Any]:
+def rebase(
+    session: Session, *, draft_id: int, principal: Principal, expected_revision: int | None = None
+) -> dict[str, Any]:
     """Move an open draft onto the village's current version; returns what the others changed
     since the draft's base (its grids are kept as they are).
     """
@@ -323,7 +338,7 @@ def rebase(session: Session, *, draft_id: int, principal: Principal) -> dict[str
     buildings = store.buildings_frame(session, [draft.area_code])
     changes = diff_versions(before, now, buildings).as_dict()
     old_base = draft.base_version
+    touch(session, draft, expected_revision)
     draft.base_version = current
-    draft.revision += 1
     session.flush()
     return {"base_version": current, "previous_base_version": old_base, "changed": changes}

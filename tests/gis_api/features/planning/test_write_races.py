@@ -1,14 +1,17 @@
 """Committed data, a running server, two threads: writes that race each other end in one of
 the serial outcomes, and the loser gets 409, never 500 and never a silently lost edit.
 
-- a grid import and a publish of the same village (both lock the village first);
+- a grid import and a publish of the same village (both lock the village first; an import
+  that cannot have it soon gets 409 with ``Retry-After``);
 - two edits of one draft made on the same revision (compare-and-set on the revision).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -17,6 +20,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
+from gis_api.features.planning.versions import LOCK_WAIT_S, RETRY_AFTER_S, lock_village
 from gis_api.schema.models import AreaVersion, Draft, Grid
 from tests.conftest import create_key_in, load_county_into
 from tests.gis_api.county import grid_geoms
@@ -154,9 +158,7 @@ def test_grid_import_racing_a_publish_is_200_or_409_and_serial(fresh_db, mini_co
     assert len(outcomes) == ROUNDS
 
 
-def test_two_edits_on_one_revision_one_wins_the_other_gets_409(
-    fresh_db, mini_county, live_server
-):
+def test_two_edits_on_one_revision_one_wins_the_other_gets_409(fresh_db, mini_county, live_server):
     load_county_into(fresh_db.url, mini_county)
     key = create_key_in(fresh_db.url, "planner")
     server = live_server(fresh_db.settings(listen=False))
@@ -174,7 +176,7 @@ def test_two_edits_on_one_revision_one_wins_the_other_gets_409(
                     return c.patch(url, params={"revision": revision}, json=body)
 
             names = (f"甲{n}", f"乙{n}")
-            answers = _race(lambda: edit(names[0]), lambda: edit(names[1]))
+            answers = _race(*(functools.partial(edit, name) for name in names))
             codes = sorted(a.status_code for a in answers)
             assert codes == [200, 409], (n, [a.text for a in answers])
             winner = names[[a.status_code for a in answers].index(200)]
@@ -185,3 +187,30 @@ def test_two_edits_on_one_revision_one_wins_the_other_gets_409(
             assert after["revision"] == revision + 1
             grid = next(f for f in after["grids"]["features"] if f["id"] == GRID)
             assert grid["properties"]["leader_name"] == winner
+
+
+def test_import_of_a_village_held_too_long_is_409_with_retry_after(
+    fresh_db, mini_county, live_server
+):
+    load_county_into(fresh_db.url, mini_county)
+    key = create_key_in(fresh_db.url, "planner")
+    server = live_server(fresh_db.settings(listen=False))
+    headers = {"X-API-Key": key}
+    files = {"file": ("g.geojson", _grid_file(222), "application/geo+json")}
+    engine = create_engine(fresh_db.url, poolclass=NullPool)
+    with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as http:
+        with Session(engine) as holder, holder.begin():
+            lock_village(holder, YANGPING)  # as a long publish of the village would
+            started = time.monotonic()
+            r = http.post("/v1/imports/grids", files=files)
+            waited = time.monotonic() - started
+        assert r.status_code == 409, r.text
+        assert r.json()["details"]["reason"] == "village_busy"
+        assert int(r.headers["retry-after"]) == r.json()["details"]["retry_after"] == RETRY_AFTER_S
+        assert YANGPING in r.json()["message"]
+        assert LOCK_WAIT_S <= waited < LOCK_WAIT_S + 10
+        assert _current(fresh_db.url, GRID).households != 222  # nothing was written
+        r = http.post("/v1/imports/grids", files=files)  # the advice: try again later
+        assert r.status_code == 200, r.text
+    assert _current(fresh_db.url, GRID).households == 222
+    engine.dispose()
