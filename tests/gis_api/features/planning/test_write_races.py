@@ -214,3 +214,69 @@ def test_import_of_a_village_held_too_long_is_409_with_retry_after(
         assert r.status_code == 200, r.text
     assert _current(fresh_db.url, GRID).households == 222
     engine.dispose()
+
+
+def test_an_edit_racing_the_publish_of_its_draft_is_published_or_409(
+    fresh_db, mini_county, live_server
+):
+    load_county_into(fresh_db.url, mini_county)
+    key = create_key_in(fresh_db.url, "planner")
+    server = live_server(fresh_db.settings(listen=False))
+    headers = {"X-API-Key": key}
+    base = server.base_url
+    seen = set()
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
+        for n in range(ROUNDS):
+            draft = http.post("/v1/drafts", json={"area": YANGPING}).json()["id"]
+            first = {"type": "Feature", "properties": {"leader_name": f"甲{n}"}, "geometry": None}
+            r = http.patch(f"/v1/drafts/{draft}/grids/{GRID}", json=first)
+            revision = r.json()["revision"]
+            report = http.get(f"/v1/drafts/{draft}/validation").json()
+            accept = [f["id"] for f in report["problems"]["features"]]
+
+            def publish(draft: int = draft, accept: list[str] = accept) -> httpx.Response:
+                with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
+                    return c.post(f"/v1/drafts/{draft}/publish", json={"accept": accept})
+
+            def edit(draft: int = draft, revision: int = revision, n: int = n) -> httpx.Response:
+                body = {"type": "Feature", "properties": {"leader_name": f"乙{n}"}}
+                body["geometry"] = None
+                with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
+                    url = f"/v1/drafts/{draft}/grids/{GRID}"
+                    return c.patch(url, params={"revision": revision}, json=body)
+
+            published, edited = _race(publish, edit)
+            assert published.status_code in (200, 409), published.text
+            assert edited.status_code in (200, 409), edited.text
+            assert 200 in (published.status_code, edited.status_code)
+            status = http.get(f"/v1/drafts/{draft}").json()["status"]
+            leader = _current(fresh_db.url, GRID).leader_name
+            if published.status_code == 200:
+                assert status == "published"
+                # an edit that was answered 200 is in what was published
+                assert leader == (f"乙{n}" if edited.status_code == 200 else f"甲{n}")
+            else:
+                assert status == "open" and edited.status_code == 200
+                assert "revision" in published.json()["message"]
+            seen.add((published.status_code, edited.status_code))
+    _versions_consistent(fresh_db.url)
+    assert seen <= {(200, 409), (200, 200), (409, 200)}
+
+
+def test_discard_on_a_stale_revision_is_409_and_the_draft_stays_open(
+    fresh_db, mini_county, live_server
+):
+    load_county_into(fresh_db.url, mini_county)
+    key = create_key_in(fresh_db.url, "planner")
+    server = live_server(fresh_db.settings(listen=False))
+    with httpx.Client(base_url=server.base_url, headers={"X-API-Key": key}, timeout=60) as http:
+        draft = http.post("/v1/drafts", json={"area": YANGPING}).json()
+        body = {"type": "Feature", "properties": {"leader_name": "丙"}, "geometry": None}
+        http.patch(f"/v1/drafts/{draft['id']}/grids/{GRID}", json=body)
+        r = http.delete(f"/v1/drafts/{draft['id']}", params={"revision": draft["revision"]})
+        assert r.status_code == 409 and r.json()["details"]["revision"] == draft["revision"] + 1
+        assert http.get(f"/v1/drafts/{draft['id']}").json()["status"] == "open"
+        r = http.delete(f"/v1/drafts/{draft['id']}", params={"revision": draft["revision"] + 1})
+        assert r.status_code == 204
+        r = http.patch(f"/v1/drafts/{draft['id']}/grids/{GRID}", json=body)
+        assert r.status_code == 409 and "discarded" in r.json()["message"]
