@@ -1,9 +1,10 @@
 """Publishing a draft and restoring a past version: one transaction each, one village at a time.
 
-Both take the village's row lock first (``versions.lock_village``), so two publishes of one
-village run one after the other; the second then finds a newer version than its draft was
-made from and gets a ``Conflict`` naming it. Nothing of the loser is lost: its draft stays open
-and can be rebased onto the new version (``rebase``) after a look at the differences.
+Both take the village's row lock first (``versions.lock_village``; a grid import takes it
+too), so two publishes of one village run one after the other; the second then finds a newer
+version than its draft was made from and gets a ``Conflict`` naming it. Nothing of the loser
+is lost: its draft stays open and can be rebased onto the new version (``rebase``) after a
+look at the differences.
 
 Writing a new state of a village (``write_state``) closes every published grid that changes
 (``valid_to``) and inserts the next version of it, with one instant for all, so "which grid
