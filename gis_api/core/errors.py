@@ -114,7 +114,9 @@ def error_response(
     kind: str | None = None,
     retry_after: int | None = None,
 ) -> Response:
-    """The JSON body every error has."""
+    """The JSON body every error has; ``details.retry_after`` (seconds) is also sent as the
+    ``Retry-After`` header, which clients and proxies understand.
+    """
     body: dict[str, object] = {"error": kind or KIND.get(status, "error"), "message": message}
     if details is not None:
         body["details"] = details
@@ -123,8 +125,17 @@ def error_response(
         headers["WWW-Authenticate"] = 'Bearer realm="gridmap"'
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
+    if (
+        retry_after is None
+        and isinstance(details, dict)
+        and isinstance(details.get("retry_after"), int)
+    ):
+        headers["Retry-After"] = str(details["retry_after"])
     return Response(
-        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+        orjson.dumps(body),
+        status_code=status,
+        media_type="application/json",
+        headers=headers or None,
     )
 
 

@@ -20,11 +20,13 @@ from sqlalchemy import Table, func, literal_column, or_, select, text, tuple_, u
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from boundaries.errors import PermissionDenied
+from boundaries.errors import PermissionDenied, ValidationFailed
 from boundaries.versions import same_shape
 from gis_api.core import jurisdiction as jurisdiction_area
 from gis_api.core.audit import record
 from gis_api.core.db import ewkb
+from gis_api.features.planning.checks import imported_grid_problems
+from gis_api.features.planning.versions import lock_villages
 from gis_api.features.roads.store import import_roads
 from gis_api.schema.fields import DETAIL, PARENT
 from gis_api.schema.imports import ImportResult
@@ -128,6 +130,8 @@ def import_file(
         inserted, updated = store(session, prepared, actor=actor)
         if jurisdiction:
             _check_jurisdiction(session, prepared, jurisdiction)
+        if prepared.spec.name == "grids":
+            _check_grids_among_published(session, prepared, jurisdiction)
     except BaseException:
         savepoint.rollback()
         raise
@@ -323,8 +327,36 @@ GRID_FIELDS = GRIDS.names((PARENT, DETAIL), stored=True)
 """What a new grid version compares and writes besides code, version and geometry."""
 
 
+def _check_grids_among_published(
+    session: Session, prepared: PreparedLayer, jurisdiction: str
+) -> None:
+    """The villages' grids as the import leaves them (the published grids the file does not
+    replace, and the file's) must pass publishing's shape rules, or nothing is written.
+    """
+    problems = imported_grid_problems(
+        session,
+        codes=[str(c) for c in prepared.frame["code"]],
+        rows=[prepared.source.row_number(i) for i in range(prepared.rows)],
+        file=prepared.source.name,
+        row_word=prepared.source.row_word,
+        jurisdiction=jurisdiction,
+    )
+    if problems:
+        raise ValidationFailed(
+            problems,
+            summary=f"{prepared.source.name}: {len(problems)} problem"
+            f"{'s' if len(problems) > 1 else ''} with the published grids it leaves in place; "
+            "nothing was written",
+        )
+
+
 def _store_grids(session: Session, frame: gpd.GeoDataFrame, *, actor: str) -> tuple[int, int]:
-    """Insert new grids; for changed ones close the current version and write the next."""
+    """Insert new grids; for changed ones close the current version and write the next.
+
+    The villages are locked first, as publishing locks them (a 409 when another write holds
+    one too long), so the current versions read here are still current when closed.
+    """
+    lock_villages(session, [str(v) for v in frame["village_code"]])
     codes = frame["code"].tolist()
     current = {
         r.code: r

@@ -178,10 +178,12 @@ def get_draft(draft_id: int, session: SessionDep, principal: Reader) -> dict[str
     summary="Discard a draft",
     responses=error_responses(404, 409),
 )
-def discard_draft(draft_id: int, session: SessionDep, principal: Planner) -> Response:
+def discard_draft(
+    draft_id: int, session: SessionDep, principal: Planner, revision: Revision = None
+) -> Response:
     """The draft is kept, marked discarded; it can no longer be edited or published."""
     draft = drafts.get_draft(session, draft_id, principal, write=True)
-    draft.status = "discarded"
+    drafts.discard_draft(session, draft, revision)
     session.commit()
     return Response(status_code=204)
 

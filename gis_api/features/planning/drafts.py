@@ -19,8 +19,9 @@ import pandas as pd
 import shapely
 from geoalchemy2 import WKBElement
 from geoalchemy2.shape import to_shape
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from boundaries import editing
 from boundaries.codes import significant_prefix
@@ -187,16 +188,50 @@ def _keys(frame: gpd.GeoDataFrame) -> list[str]:
     ]
 
 
-def touch(draft: Draft, expected_revision: int | None) -> None:
-    """Count an edit; with ``expected_revision``, refuse when someone else edited meanwhile."""
-    if expected_revision is not None and expected_revision != draft.revision:
+def touch(session: Session, draft: Draft, expected_revision: int | None) -> None:
+    """Count a write of an open draft, or refuse it (``Conflict``) when someone else wrote
+    it meanwhile: every change of a draft (its grids, its base, its status) goes through here
+    before it writes anything.
+
+    One compare-and-set ``UPDATE … SET revision = revision + 1 WHERE revision = :expected AND
+    status = 'open'``: of two writers that read the same revision, the second waits for the
+    first's row lock, then finds the revision moved on and gets the 409, so no edit is lost
+    without a word. ``expected_revision`` is the revision the caller's edit was made on; without
+    it, the revision this transaction read (its edit was computed from what it read). The row
+    stays locked until the transaction ends.
+    """
+    expected = draft.revision if expected_revision is None else expected_revision
+    new = session.execute(
+        update(Draft)
+        .where(Draft.id == draft.id, Draft.revision == expected, Draft.status == "open")
+        .values(revision=Draft.revision + 1, updated_at=func.now())
+        .returning(Draft.revision)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if new is None:
+        now = session.execute(
+            select(Draft.revision, Draft.status, Draft.published_version).where(
+                Draft.id == draft.id
+            )
+        ).one()
+        if now.status != "open":
+            raise Conflict(
+                f"draft {draft.id} is {now.status}; only open drafts can be changed",
+                details={"status": now.status, "published_version": now.published_version},
+            )
         raise Conflict(
-            f"draft {draft.id} is at revision {draft.revision}, not {expected_revision}: "
+            f"draft {draft.id} is at revision {now.revision}, not {expected}: "
             "someone else changed it; reload it and edit again",
-            details={"revision": draft.revision},
+            details={"revision": now.revision, "expected_revision": expected},
         )
-    draft.revision += 1
-    draft.updated_at = func.now()
+    set_committed_value(draft, "revision", new)
+
+
+def discard_draft(session: Session, draft: Draft, expected_revision: int | None) -> None:
+    """Mark the draft discarded: kept, but no longer edited or published."""
+    touch(session, draft, expected_revision)
+    draft.status = "discarded"
+    session.flush()
 
 
 def replace_grids(
@@ -209,7 +244,7 @@ def replace_grids(
 ) -> None:
     """Replace all of the draft's grids."""
     require_inside(session, principal, _keys(frame), list(frame.geometry))
-    touch(draft, expected_revision)
+    touch(session, draft, expected_revision)
     session.execute(delete(DraftGrid).where(DraftGrid.draft_id == draft.id))
     _insert(session, draft, frame)
 
@@ -239,7 +274,7 @@ def put_grid(
     if given not in (None, "", key):
         raise InvalidInput(f"the feature's key {given!r} differs from the URL's {key!r}")
     require_inside(session, principal, [key], list(frame.geometry))
-    touch(draft, expected_revision)
+    touch(session, draft, expected_revision)
     session.execute(delete(DraftGrid).where(DraftGrid.draft_id == draft.id, DraftGrid.key == key))
     _insert(session, draft, frame.assign(key=[key]))
 
@@ -261,7 +296,7 @@ def patch_grid(
         raise InvalidInput(f"unknown properties {unknown}; editable are {list(EDITABLE)}")
     if geometry is not None:
         require_inside(session, principal, [key], [geometry])
-    touch(draft, expected_revision)
+    touch(session, draft, expected_revision)
     if geometry is not None:
         row.geom = stored(geometry)
         if "households" not in values:
@@ -274,7 +309,7 @@ def patch_grid(
 def delete_grid(session: Session, draft: Draft, key: str, expected_revision: int | None) -> None:
     """Remove one grid from the draft."""
     row = _row(session, draft, key)
-    touch(draft, expected_revision)
+    touch(session, draft, expected_revision)
     session.delete(row)
     session.flush()
 
@@ -295,7 +330,7 @@ def split_grid(
     """Cut one grid along a line; the largest piece keeps the key and the grid's details."""
     row = _row(session, draft, key)
     pieces = editing.split_grid(_shape(row), line)
-    touch(draft, expected_revision)
+    touch(session, draft, expected_revision)
     row.geom = stored(pieces[0])
     row.households = None
     row.population = None
@@ -317,7 +352,7 @@ def merge_grids(
         raise InvalidInput("a grid is named twice in the merge")
     rows = [_row(session, draft, k) for k in keys]
     merged = editing.merge_grids([_shape(r) for r in rows], keys)
-    touch(draft, expected_revision)
+    touch(session, draft, expected_revision)
     first = rows[0]
     first.geom = stored(merged)
     for field in ("households", "population"):
@@ -357,7 +392,7 @@ def move_buildings(
         np.asarray(buildings.geometry.array, dtype=object),
         area=village.geometry.iloc[0],
     )
-    touch(draft, expected_revision)
+    touch(session, draft, expected_revision)
     changed = []
     for key, old, new in zip(keys, before, after, strict=True):
         if shapely.equals(old, new):

@@ -1,9 +1,10 @@
 """Publishing a draft and restoring a past version: one transaction each, one village at a time.
 
-Both take the village's row lock first (``versions.lock_village``), so two publishes of one
-village run one after the other; the second then finds a newer version than its draft was
-made from and gets a ``Conflict`` naming it. Nothing of the loser is lost: its draft stays open
-and can be rebased onto the new version (``rebase``) after a look at the differences.
+Both take the village's row lock first (``versions.lock_village``; a grid import takes it
+too), so two publishes of one village run one after the other; the second then finds a newer
+version than its draft was made from and gets a ``Conflict`` naming it. Nothing of the loser
+is lost: its draft stays open and can be rebased onto the new version (``rebase``) after a
+look at the differences.
 
 Writing a new state of a village (``write_state``) closes every published grid that changes
 (``valid_to``) and inserts the next version of it, with one instant for all, so "which grid
@@ -42,6 +43,7 @@ from gis_api.features.planning.drafts import (
     counted,
     draft_frame,
     get_draft,
+    touch,
 )
 from gis_api.features.planning.versions import current_version, instant_of, instants, lock_village
 from gis_api.schema.fields import DETAIL
@@ -210,9 +212,15 @@ def publish_draft(
     principal: Principal,
     accept: list[str] | None = None,
     note: str | None = None,
+    expected_revision: int | None = None,
 ) -> dict[str, Any]:
-    """Publish a draft as the village's next version (see the module docstring)."""
+    """Publish a draft as the village's next version (see the module docstring).
+
+    The draft is claimed first (``touch``: its revision, or ``expected_revision``, must still
+    be current), so an edit racing the publish either lands before it or gets a 409.
+    """
     draft = get_draft(session, draft_id, principal, write=True)
+    touch(session, draft, expected_revision)
     village_code = draft.area_code
     lock_village(session, village_code)
     _check_base(session, village_code, draft.base_version, f"draft {draft.id}")
@@ -313,7 +321,9 @@ def restore_version(
     }
 
 
-def rebase(session: Session, *, draft_id: int, principal: Principal) -> dict[str, Any]:
+def rebase(
+    session: Session, *, draft_id: int, principal: Principal, expected_revision: int | None = None
+) -> dict[str, Any]:
     """Move an open draft onto the village's current version; returns what the others changed
     since the draft's base (its grids are kept as they are).
     """
@@ -334,7 +344,7 @@ def rebase(session: Session, *, draft_id: int, principal: Principal) -> dict[str
     buildings = store.buildings_frame(session, [draft.area_code])
     changes = diff_versions(before, now, buildings, attributes=DETAILS).as_dict()
     old_base = draft.base_version
+    touch(session, draft, expected_revision)
     draft.base_version = current
-    draft.revision += 1
     session.flush()
     return {"base_version": current, "previous_base_version": old_base, "changed": changes}

@@ -74,6 +74,15 @@ def villages_frame(session: Session, area_code: str) -> gpd.GeoDataFrame:
         if area.level == "village"
         else AdminArea.code.startswith(significant_prefix(area_code))
     )
+    return _villages(session, condition)
+
+
+def villages_by_code(session: Session, codes: list[str]) -> gpd.GeoDataFrame:
+    """The villages and communities with these codes (unknown codes are left out)."""
+    return _villages(session, AdminArea.code.in_(codes))
+
+
+def _villages(session: Session, condition: ColumnElement[bool]) -> gpd.GeoDataFrame:
     rows = session.execute(
         select(
             AdminArea.code,
@@ -155,14 +164,18 @@ def road_lines(session: Session, area_code: str) -> list[shapely.Geometry]:
     return list(shapely.from_wkb([bytes(r.wkb) for r in rows])) if rows else []
 
 
-def rules_for(session: Session, settings: Settings, area_code: str) -> ValidationRules:
-    """The rules of the area's county: the settings' standards, overridden per county."""
+def rules_for(session: Session, settings: Settings | None, area_code: str) -> ValidationRules:
+    """The rules of the area's county: the settings' standards, overridden per county.
+
+    Without ``settings`` (an import checking shapes only), the household standards are
+    ``ValidationRules``'s own unless the county overrides them; the thresholds are the same.
+    """
     county = area_code[:6] + "000000"
     row = session.get(PlanningRules, county)
-    values: dict[str, Any] = {
-        "community_households": tuple(settings.community_households),
-        "village_households": tuple(settings.village_households),
-    }
+    values: dict[str, Any] = {}
+    if settings is not None:
+        values["community_households"] = tuple(settings.community_households)
+        values["village_households"] = tuple(settings.village_households)
     if row is not None:
         for name, value in row.rules.items():
             if name in RULE_FIELDS:

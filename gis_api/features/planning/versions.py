@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from boundaries.errors import NotFound
+from boundaries.errors import Conflict, NotFound
 from gis_api.schema.models import AdminArea, AreaVersion
 
 INSTANTS = text(
@@ -66,9 +67,62 @@ def instant_of(session: Session, village_code: str, version: int) -> datetime:
     return found[version - 1]
 
 
+SET_LOCK_TIMEOUT = text("SELECT set_config('lock_timeout', :value, true)")
+LOCK_NOT_AVAILABLE = "55P03"
+"""PostgreSQL's SQLSTATE for a lock not granted within ``lock_timeout``."""
+LOCK_WAIT_S = 5.0
+"""How long an import waits for a village another write holds before it answers 409."""
+RETRY_AFTER_S = 5
+"""The seconds a caller refused with ``village_busy`` is advised to wait before trying again."""
+
+
 def lock_village(session: Session, village_code: str) -> None:
-    """Hold the village's row until the transaction ends: publishes of one village queue here."""
-    session.execute(select(AdminArea.code).where(AdminArea.code == village_code).with_for_update())
+    """Hold the village's row until the transaction ends: every write of the village's
+    published grids (publish, restore, grid import) queues here.
+
+    ``FOR NO KEY UPDATE``: writers queue, while rows that merely refer to the village (a new
+    draft, a grid inserted by the holder) are not held up by it.
+    """
+    lock_villages(session, [village_code], wait_s=None)
+
+
+def lock_villages(
+    session: Session, village_codes: list[str], *, wait_s: float | None = LOCK_WAIT_S
+) -> None:
+    """Hold the rows of these villages until the transaction ends, taken in code order (two
+    writers of overlapping villages then never wait for each other in a circle).
+
+    With ``wait_s``, a village still held by another write after that long is a ``Conflict``
+    (409, ``details.retry_after`` in seconds); the transaction must then be rolled back (to a
+    savepoint taken before this call, or whole). Without it, wait as long as it takes.
+    """
+    codes = sorted(set(village_codes))
+    if not codes:
+        return
+    query = (
+        select(AdminArea.code)
+        .where(AdminArea.code.in_(codes))
+        .order_by(AdminArea.code)
+        .with_for_update(key_share=True)
+    )
+    if wait_s is None:
+        session.execute(query)
+        return
+    before = session.scalar(text("SELECT current_setting('lock_timeout')"))
+    session.execute(SET_LOCK_TIMEOUT, {"value": f"{max(1, round(wait_s * 1000))}ms"})
+    try:
+        session.execute(query)
+    except OperationalError as exc:
+        if getattr(exc.orig, "pgcode", None) != LOCK_NOT_AVAILABLE:
+            raise
+        shown = ", ".join(codes[:5]) + (" …" if len(codes) > 5 else "")
+        what = "village" if len(codes) == 1 else "villages"
+        raise Conflict(
+            f"{what} {shown} is being changed by another publish, restore or import; "
+            f"nothing was written. Try again in {RETRY_AFTER_S} seconds",
+            details={"reason": "village_busy", "villages": codes, "retry_after": RETRY_AFTER_S},
+        ) from None
+    session.execute(SET_LOCK_TIMEOUT, {"value": before})
 
 
 def list_versions(session: Session, village_code: str) -> list[dict[str, Any]]:
