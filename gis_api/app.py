@@ -27,6 +27,7 @@ from gis_api.core.settings import Settings
 from gis_api.core.static import mount_static
 from gis_api.features.access import pages as access_pages
 from gis_api.features.coverage import api as coverage_api
+from gis_api.features.coverage import pages as coverage_pages
 from gis_api.features.docs import api as docs_api
 from gis_api.features.health import api as health_api
 from gis_api.features.imports import api as imports_api
@@ -37,6 +38,7 @@ from gis_api.features.lookup.service import LookupService
 from gis_api.features.ogc import api as ogc_api
 from gis_api.features.overview import pages as overview_pages
 from gis_api.features.patrol import api as patrol_api
+from gis_api.features.patrol import pages as patrol_pages
 from gis_api.features.planning import api_drafts as planning_drafts_api
 from gis_api.features.planning import api_versions as planning_versions_api
 from gis_api.features.planning import pages as planning_pages
@@ -171,6 +173,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     incidents_api,
     access_pages,
     coverage_api,
+    coverage_pages,
     docs_api,
     health_api,
     imports_api,
@@ -179,6 +182,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     ogc_api,
     overview_pages,
     patrol_api,
+    patrol_pages,
     planning_drafts_api,
     planning_pages,
     planning_versions_api,

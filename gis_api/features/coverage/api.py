@@ -5,30 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from gis_api.core.deps import Planner, Reader, SessionDep
 from gis_api.core.errors import error_responses
-from gis_api.core.pages import render_page, shift_frame
+from gis_api.core.pages import shift_frame
 from gis_api.features.coverage import models as m
 from gis_api.features.coverage import placement, relocation, service
-from gis_api.features.coverage.pages import coverage_page_html
+from gis_api.features.coverage.models import AreaParam, OfflineParam
 from gis_api.schema.geojson import feature_collection
 from gis_api.schema.geojson_models import FeatureCollection, GeoJSONResponse
 from gis_api.schema.layers import CAMERAS, GRIDS
 
 router = APIRouter(tags=["coverage"])
 
-AreaParam = Annotated[
-    str,
-    Query(
-        description="a 15-digit grid code, or a 12-digit village, town or county code",
-        examples=["510116001001"],
-    ),
-]
-OfflineParam = Annotated[bool, Query(description="count offline cameras too (planned coverage)")]
 AREA_ERRORS = error_responses(404)
 """Every coverage answer is of an area: 404 when there is no such area."""
 MEASURE_ERRORS = error_responses(400, 404)
@@ -152,15 +144,3 @@ def camera_placement(
     if body.include_views:
         answer["views"] = feature_collection(views, properties=["rank"], layer=CAMERAS)
     return _json(answer)
-
-
-@router.get("/map/coverage", response_class=HTMLResponse, summary="The coverage map of an area")
-async def coverage_page(
-    request: Request, area: AreaParam, include_offline: OfflineParam = False
-) -> Response:
-    """Views by camera category (offline grey), blind spots hatched, uncovered key sites
-    marked, grids coloured by the share in view.
-    """
-    return await render_page(
-        request, coverage_page_html, area_code=area, include_offline=include_offline
-    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import Field
 
 from gis_api.schema.answers import Answer
@@ -161,3 +162,15 @@ class Placement(Answer):
     chosen: list[ChosenCamera]
     stored: bool
     views: FeatureCollection | None = Field(None, description="with include_views")
+
+
+AreaParam = Annotated[
+    str,
+    Query(
+        description="a 15-digit grid code, or a 12-digit village, town or county code",
+        examples=["510116001001"],
+    ),
+]
+
+
+OfflineParam = Annotated[bool, Query(description="count offline cameras too (planned coverage)")]

@@ -15,21 +15,26 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.responses import HTMLResponse, Response
 
 from boundaries import coverage as cov
 from boundaries.projection import from_metric
 from gis_api.core.auth import Principal
-from gis_api.core.pages import basemap_options, with_blank_icon
+from gis_api.core.pages import basemap_options, render_page, with_blank_icon
 from gis_api.core.settings import Settings
 from gis_api.features.coverage import service
 from gis_api.features.coverage.engine import Computation, Options, compute, grid_camera_counts
+from gis_api.features.coverage.models import AreaParam, OfflineParam
 from map_ui.assets import offline_html
 from map_ui.coverage import build_coverage_map
 
 MIN_DRAW_TOLERANCE_M = 0.2
 MAX_DRAWN_VERTICES = 300_000  # per layer
 MAX_FOOTPRINTS_DRAWN = 5_000
+
+router = APIRouter(tags=["maps"])
 
 
 def draw_tolerance(comp: Computation) -> float:
@@ -180,3 +185,15 @@ def coverage_page_html(
         basemap=basemap_options(settings),
     )
     return with_blank_icon(offline_html(m))
+
+
+@router.get("/map/coverage", response_class=HTMLResponse, summary="The coverage map of an area")
+async def coverage_page(
+    request: Request, area: AreaParam, include_offline: OfflineParam = False
+) -> Response:
+    """Views by camera category (offline grey), blind spots hatched, uncovered key sites
+    marked, grids coloured by the share in view.
+    """
+    return await render_page(
+        request, coverage_page_html, area_code=area, include_offline=include_offline
+    )

@@ -11,16 +11,16 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 import gis_api.features.roads  # noqa: F401 - registers the road importer for POST /v1/imports/roads
 from gis_api.core.auth import Principal
 from gis_api.core.deps import Reader, SessionDep, require
 from gis_api.core.errors import error_responses
-from gis_api.core.pages import render_page, shift_frame
+from gis_api.core.pages import shift_frame
 from gis_api.features.lookup.points import crs_name
 from gis_api.features.patrol.models import (
     PlanSummary,
@@ -32,7 +32,6 @@ from gis_api.features.patrol.models import (
     StreetPlan,
 )
 from gis_api.features.patrol.output import in_crs
-from gis_api.features.patrol.pages import plan_page, plans_page
 from gis_api.features.patrol.plans import get_plan, keep_plan, list_plans, recent_routes, summary
 from gis_api.features.patrol.service import plan_routes
 from gis_api.features.patrol.streets import plan_street_patrol
@@ -166,20 +165,3 @@ async def recent(
 async def networks(principal: Reader, session: SessionDep) -> Response:
     """Each network's size, source and disconnected pieces."""
     return _json(await run_in_threadpool(network_status, session))
-
-
-@router.get("/map/patrol", response_class=HTMLResponse, summary="Saved patrol plans, as a page")
-async def plans_map(request: Request) -> Response:
-    """A list of the saved plans linking to their maps."""
-    return await render_page(request, plans_page)
-
-
-@router.get(
-    "/map/patrol/{plan_id}",
-    response_class=HTMLResponse,
-    summary="A patrol plan's map",
-    responses=error_responses(404),
-)
-async def plan_map(plan_id: int, request: Request) -> Response:
-    """Routes coloured by team, stops numbered in visiting order, the start marked."""
-    return await render_page(request, plan_page, plan_id=plan_id)

@@ -7,11 +7,14 @@ from typing import Any
 import geopandas as gpd
 import shapely
 import shapely.geometry
+from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.responses import HTMLResponse, Response
 
 from gis_api.core.auth import Principal
-from gis_api.core.pages import basemap_options, with_blank_icon
+from gis_api.core.errors import error_responses
+from gis_api.core.pages import basemap_options, render_page, with_blank_icon
 from gis_api.core.settings import Settings
 from gis_api.features.ogc.collections import COLLECTIONS, load_frame
 from gis_api.features.patrol.plans import get_plan, list_plans
@@ -22,6 +25,8 @@ from map_ui.templating import render
 
 KIND_NAMES = {"routes": "巡逻路线", "streets": "街巷巡逻"}
 ROAD_LIMIT = 20_000
+
+router = APIRouter(tags=["maps"])
 
 
 def plan_frames(result: dict[str, Any]) -> dict[str, Any]:
@@ -128,3 +133,20 @@ def plans_page(
         for r in rows
     ]
     return render("patrol_plans.html", plans=plans)
+
+
+@router.get("/map/patrol", response_class=HTMLResponse, summary="Saved patrol plans, as a page")
+async def plans_map(request: Request) -> Response:
+    """A list of the saved plans linking to their maps."""
+    return await render_page(request, plans_page)
+
+
+@router.get(
+    "/map/patrol/{plan_id}",
+    response_class=HTMLResponse,
+    summary="A patrol plan's map",
+    responses=error_responses(404),
+)
+async def plan_map(plan_id: int, request: Request) -> Response:
+    """Routes coloured by team, stops numbered in visiting order, the start marked."""
+    return await render_page(request, plan_page, plan_id=plan_id)
