@@ -57,11 +57,28 @@ def create_database(name: str, *, template: str | None = None) -> str:
 
 
 def drop_database(name: str) -> None:
-    """Drop a test database, closing whatever still holds it."""
+    """Drop a test database, closing whatever still holds it.
+
+    A backend the test role may not terminate (an autovacuum worker that has just started on
+    the database) makes ``WITH (FORCE)`` fail for a moment: the drop is tried again.
+    """
+    import time
+
+    from sqlalchemy.exc import ProgrammingError
+
     engine = _admin_engine()
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    try:
+        for attempt in range(20):
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except ProgrammingError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

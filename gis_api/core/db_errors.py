@@ -157,7 +157,7 @@ def _clash(state: str) -> e.GridmapError:
 
 def _unavailable(what: str, reason: str) -> e.GridmapError:
     return e.ServiceUnavailable(
-        f"the database is unavailable: {what}; try again in {RETRY_UNAVAILABLE_SECONDS} s",
+        f"the database is unavailable: {what}; retry in {RETRY_UNAVAILABLE_SECONDS} s",
         details={"reason": reason, "retry_after": RETRY_UNAVAILABLE_SECONDS},
         retry_after=RETRY_UNAVAILABLE_SECONDS,
     )

@@ -13,18 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
+import geojson_pydantic
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from geojson_pydantic import Feature, FeatureCollection
-from geojson_pydantic.geometries import Geometry
+from geojson_pydantic.geometries import Geometry as StrictGeometry
+from pydantic import Field
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, case, func, or_
+from starlette.responses import JSONResponse
 
+from gis_api.schema.answers import Answer
 from gis_api.schema.fields import PRECISION, Layer
 
 SINGLE_TO_MULTI: dict[str, Any] = {
@@ -34,10 +37,52 @@ SINGLE_TO_MULTI: dict[str, Any] = {
 }
 """Snap rounding may leave one part of a multi-geometry; it is served as the type stored."""
 
-GeoJSONFeature = Feature[Geometry, dict[str, Any]]
+GeoJSONFeature = geojson_pydantic.Feature[StrictGeometry, dict[str, Any]]
 """One feature of an answer."""
-GeoJSONFeatureCollection = FeatureCollection[GeoJSONFeature]
+GeoJSONFeatureCollection = geojson_pydantic.FeatureCollection[GeoJSONFeature]
 """A FeatureCollection answer (members beyond ``features``, such as ``name``, may follow)."""
+
+# The answer models the OpenAPI document shows (lenient: properties are each route's own;
+# the strict models above check what is served, in the tests).
+GEOJSON_MEDIA_TYPE = "application/geo+json"
+
+
+class GeoJSONResponse(JSONResponse):
+    """``response_class`` of a route answering GeoJSON (documents its media type)."""
+
+    media_type = GEOJSON_MEDIA_TYPE
+
+
+class Geometry(Answer):
+    """A GeoJSON geometry."""
+
+    type: Literal[
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+        "GeometryCollection",
+    ]
+    coordinates: list[Any] | None = Field(None, description="absent for a GeometryCollection")
+    geometries: list[dict[str, Any]] | None = Field(None, description="GeometryCollection only")
+
+
+class Feature(Answer):
+    """A GeoJSON Feature."""
+
+    type: Literal["Feature"]
+    id: str | int | None = None
+    geometry: Geometry | None
+    properties: dict[str, Any] | None
+
+
+class FeatureCollection(Answer):
+    """A GeoJSON FeatureCollection."""
+
+    type: Literal["FeatureCollection"]
+    features: list[Feature]
 
 
 def digits_of(layer: Layer | None, precision: int | None = None) -> int:

@@ -112,9 +112,11 @@ def test_every_error_is_an_error_body_and_keyed_routes_document_401_and_403(spec
     open_ones = {(m, p) for m, p, o in _operations(spec) if o.get("security") == []}
     assert open_ones == {
         ("GET", "/healthz"),
+        ("GET", "/readyz"),
         ("GET", "/login"),
         ("POST", "/login"),
         ("GET", "/logout"),
+        ("POST", "/logout"),
     }
     assert keyed == len(list(_operations(spec))) - len(open_ones)
 

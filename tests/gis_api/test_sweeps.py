@@ -42,12 +42,6 @@ GEOMETRY_TYPES = {
     "MultiPolygon",
     "GeometryCollection",
 }
-ROUNDING_PENDING = {"blind-spots", "proposals"}
-"""Endpoints whose answers can hold a geometry made invalid by rounding the coordinates to
-8 decimals (no snap rounding). The GeoJSON rounding is being replaced by snap rounding; then
-set ``ASSERT_ROUNDED_VALIDITY`` to True. Until then their invalid geometries are set aside in
-``Sweep.invalid_rounded`` instead of failing the sweep."""
-ASSERT_ROUNDED_VALIDITY = False
 
 
 class Sweep:
@@ -84,7 +78,6 @@ class Sweep:
         self.levels = dict(rows)
         self.villages = [c for c, lv in rows if lv == "village"]
         self.towns = [c for c, lv in rows if lv == "town"]
-        self.invalid_rounded: list[str] = []
 
     def call(self, name: str, method: str, url: str, problems: list[str], **kw: Any) -> Any:
         """Call the endpoint; note a 5xx or an invalid geometry in ``problems``."""
@@ -103,11 +96,7 @@ class Sweep:
             geom = shape(geometry)
             if geom.is_valid:
                 continue
-            message = f"{where}: invalid {path}: {shapely.is_valid_reason(geom)}"
-            if name in ROUNDING_PENDING and not ASSERT_ROUNDED_VALIDITY:
-                self.invalid_rounded.append(message)
-            else:
-                problems.append(message)
+            problems.append(f"{where}: invalid {path}: {shapely.is_valid_reason(geom)}")
         return r
 
 
@@ -173,8 +162,8 @@ def test_blind_spots_of_every_area(sweep):
 
 
 def test_blind_spots_of_every_area_are_valid_before_rounding(sweep):
-    """The served blind spots are rounded (see ``ROUNDING_PENDING``); before that they must be
-    valid: in metres and back in degrees."""
+    """Blind spots are valid before they are served (snap-rounded) too: in metres and back in
+    degrees."""
     from gis_api.core.auth import Principal
     from gis_api.features.coverage.service import blind_spots
 

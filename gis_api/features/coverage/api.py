@@ -15,8 +15,7 @@ from gis_api.core.pages import shift_frame
 from gis_api.features.coverage import models as m
 from gis_api.features.coverage import placement, relocation, service
 from gis_api.features.coverage.models import AreaParam, OfflineParam
-from gis_api.schema.geojson import feature_collection
-from gis_api.schema.geojson_models import FeatureCollection, GeoJSONResponse
+from gis_api.schema.geojson import FeatureCollection, GeoJSONResponse, feature_collection
 from gis_api.schema.layers import CAMERAS, GRIDS
 
 router = APIRouter(tags=["coverage"])

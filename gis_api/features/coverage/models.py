@@ -8,7 +8,7 @@ from fastapi import Query
 from pydantic import Field
 
 from gis_api.schema.answers import Answer
-from gis_api.schema.geojson_models import FeatureCollection
+from gis_api.schema.geojson import FeatureCollection
 
 
 class AreaRef(Answer):

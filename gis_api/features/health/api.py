@@ -127,6 +127,7 @@ READY_DOC: dict[str, Any] = {
         "and the lookup index is loaded; 503 with `problems` saying what is not. The body also "
         "gives the listener's last event and the index's size and age.",
         "operationId": "readyz_get",
+        "security": [],
         "responses": {
             "200": {"description": '{"status": "ready", "database": …, "listener": …, …}'},
             "503": {"description": '{"status": "not ready", "problems": [...], …}'},

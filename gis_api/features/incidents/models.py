@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from gis_api.schema.answers import Answer
-from gis_api.schema.geojson_models import Feature, FeatureCollection
+from gis_api.schema.geojson import Feature, FeatureCollection
 
 ISO = "ISO 8601 instant in UTC, or null"
 

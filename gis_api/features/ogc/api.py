@@ -17,8 +17,7 @@ from gis_api.core.errors import error_responses
 from gis_api.features.ogc import collections as coll
 from gis_api.features.ogc import models as m
 from gis_api.features.ogc.params import check_known, items_query
-from gis_api.schema.geojson import feature_collection
-from gis_api.schema.geojson_models import GeoJSONResponse
+from gis_api.schema.geojson import GeoJSONResponse, feature_collection
 
 router = APIRouter(
     prefix="/ogc",

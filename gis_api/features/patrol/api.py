@@ -36,7 +36,7 @@ from gis_api.features.patrol.plans import get_plan, keep_plan, list_plans, recen
 from gis_api.features.patrol.service import plan_routes
 from gis_api.features.patrol.streets import plan_street_patrol
 from gis_api.features.roads.status import network_status
-from gis_api.schema.geojson_models import FeatureCollection, GeoJSONResponse
+from gis_api.schema.geojson import FeatureCollection, GeoJSONResponse
 
 router = APIRouter(tags=["patrol"])
 

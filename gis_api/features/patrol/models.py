@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gis_api.schema.answers import Answer
-from gis_api.schema.geojson_models import FeatureCollection, Geometry
+from gis_api.schema.geojson import FeatureCollection, Geometry
 
 PLACE_KINDS = ("point", "key_site", "relocation_site")
 STOP_KINDS = (*PLACE_KINDS, "blind_spots", "hotspots")

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from gis_api.schema.answers import Answer
-from gis_api.schema.geojson_models import FeatureCollection
+from gis_api.schema.geojson import FeatureCollection
 
 ISO = "ISO 8601 instant"
 
