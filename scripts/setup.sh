@@ -106,6 +106,8 @@ if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ] || [ pyproject.toml -nt "$stamp
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r "$lock"
   .venv/bin/python -m pip install -q --no-deps -e .
+  # a lock that lags pyproject.toml (a dependency added without `make lock`) fails here
+  .venv/bin/python -m pip check
   touch "$stamp"
 fi
 
