@@ -89,7 +89,13 @@ def logout(request: Request) -> Response:
     return response
 
 
-@router.post("/logout", summary="End the map session (from a form)")
+@router.post(
+    "/logout",
+    response_class=RedirectResponse,
+    status_code=303,
+    summary="End the map session (from a form)",
+    openapi_extra=OPEN,
+)
 def logout_form(request: Request) -> Response:
     """The same as ``GET /logout``."""
     return logout(request)

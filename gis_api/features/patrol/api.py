@@ -20,7 +20,7 @@ import gis_api.features.roads  # noqa: F401 - registers the road importer for PO
 from gis_api.core.auth import Principal
 from gis_api.core.deps import Reader, SessionDep, require
 from gis_api.core.errors import error_responses
-from gis_api.core.pages import render_page, shift_frame
+from gis_api.core.pages import PAGE_NOT_FOUND, render_page, shift_frame
 from gis_api.features.lookup.points import crs_name
 from gis_api.features.patrol.models import (
     PlanSummary,
@@ -178,7 +178,7 @@ async def plans_map(request: Request) -> Response:
     "/map/patrol/{plan_id}",
     response_class=HTMLResponse,
     summary="A patrol plan's map",
-    responses=error_responses(404),
+    responses=PAGE_NOT_FOUND,
 )
 async def plan_map(plan_id: int, request: Request) -> Response:
     """Routes coloured by team, stops numbered in visiting order, the start marked."""
