@@ -25,8 +25,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-import collections
-STATS = collections.Counter()
 SEED = 20261204
 pytestmark = [pytest.mark.slow, pytest.mark.db]
 
@@ -54,7 +52,6 @@ def _run(app, key: str, examples: int) -> list[str]:
             headers = {"X-API-Key": key}
             response = case.call(headers=headers, allow_redirects=False)
             case.validate_response(response, checks=CHECKS, headers=headers)
-            STATS[(operation.label, response.status_code)] += 1
 
         test = create_test(
             operation=operation,
@@ -76,9 +73,6 @@ def _run(app, key: str, examples: int) -> list[str]:
             test()
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - all reported together
             failures.append(f"{operation.label}: {exc}")
-    import sys
-    for k, v in sorted(STATS.items()): print(k, v, file=sys.stderr)
-    print('TOTAL', sum(STATS.values()), file=sys.stderr)
     return failures
 
 
