@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from gis_api.core.settings import Settings
 from gis_api.schema.tables import SRID
 
+MAX_OFFSET = 2**63 - 1
+"""The largest ``OFFSET`` PostgreSQL takes (a BIGINT): a paging parameter's upper bound."""
+
 
 def make_engine(settings: Settings, **kwargs: object) -> Engine:
     """An engine for the configured database (pre-ping, so a restarted server is survived)."""
