@@ -207,4 +207,7 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"no such endpoint: {request.method} {request.url.path}"
         if exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
-        return error_response(exc.status_code, message)
+        response = error_response(exc.status_code, message)
+        # e.g. a 405's ``Allow``: the methods the path does take (RFC 9110 requires it)
+        response.headers.update(exc.headers or {})
+        return response
