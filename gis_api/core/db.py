@@ -14,6 +14,8 @@ from gis_api.schema.tables import SRID
 
 MAX_OFFSET = 2**63 - 1
 """The largest ``OFFSET`` PostgreSQL takes (a BIGINT): a paging parameter's upper bound."""
+MAX_INTEGER = 2**31 - 1
+"""The largest INTEGER column value (versions, revisions): a number naming one is at most this."""
 
 
 def make_engine(settings: Settings, **kwargs: object) -> Engine:
