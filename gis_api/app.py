@@ -10,14 +10,20 @@ from contextlib import asynccontextmanager
 from types import ModuleType
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import Route
 
 from gis_api.core.auth import KeyVerifier
+from gis_api.core.bodies import refuse_control_characters
 from gis_api.core.db import make_engine, make_session_factory
-from gis_api.core.errors import ErrorBody, error_doc, install_error_handlers
+from gis_api.core.errors import (
+    ERROR_SCHEMA_REF,
+    ErrorBody,
+    error_doc,
+    install_error_handlers,
+)
 from gis_api.core.limits import BodyLimitMiddleware, body_limits
 from gis_api.core.listener import ChangeListener
 from gis_api.core.logging import RequestContext
@@ -153,6 +159,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.settings = settings
     app.add_middleware(SameOriginMiddleware)
@@ -238,9 +245,22 @@ def _errors_documented(schema: dict[str, Any]) -> None:
             for status in KEYED_ERRORS if keyed else ("422",):
                 if (keyed and status not in responses) or _fastapi_422(responses.get(status)):
                     responses[status] = error_doc(int(status))
+            for status, response in responses.items():
+                _error_body_as_json(status, response)
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     for name in FASTAPI_422:
         schemas.pop(name, None)
+
+
+def _error_body_as_json(status: str, response: dict[str, Any]) -> None:
+    """An error is answered ``application/json`` whatever the route's own media type (FastAPI
+    files a route's error models under its ``response_class``, e.g. ``application/geo+json``).
+    """
+    if not status.isdigit() or int(status) < 400:
+        return
+    content = response.get("content", {})
+    if any(media.get("schema", {}).get("$ref") == ERROR_SCHEMA_REF for media in content.values()):
+        response["content"] = {"application/json": {"schema": {"$ref": ERROR_SCHEMA_REF}}}
 
 
 def _document(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request
 from pydantic import BaseModel, ValidationInfo, field_validator
 
+from boundaries.errors import InvalidInput
 from importers.values import control_character
 
 
@@ -45,3 +47,22 @@ class RequestBody(BaseModel):
         if why is not None:
             raise ValueError(why)
         return value
+
+
+def refuse_control_characters(request: Request) -> None:
+    """An app-wide dependency: the same rule for the query string and the path's parameters,
+    so a NUL in ``?category=`` or ``/v1/incidents/{id}`` is a 422 naming the parameter, not a
+    driver error (500) on the way to the database.
+    """
+    problems = [
+        {"where": f"{where} {name}", "reason": why}
+        for where, items in (
+            ("query", request.query_params.multi_items()),
+            ("path", request.path_params.items()),
+        )
+        for name, value in items
+        if (why := control_problem(name) or control_problem(value)) is not None
+    ]
+    if problems:
+        message = "; ".join(f"{p['where']}: {p['reason']}" for p in problems[:5])
+        raise InvalidInput(message, details=problems)

@@ -12,6 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from gis_api.core.settings import Settings
 from gis_api.schema.tables import SRID
 
+MAX_OFFSET = 2**63 - 1
+"""The largest ``OFFSET`` PostgreSQL takes (a BIGINT): a paging parameter's upper bound."""
+MAX_INTEGER = 2**31 - 1
+"""The largest INTEGER column value (versions, revisions): a number naming one is at most this."""
+
 
 def make_engine(settings: Settings, **kwargs: object) -> Engine:
     """An engine for the configured database (pre-ping, so a restarted server is survived)."""

@@ -104,6 +104,8 @@ def status_for(exc: e.GridmapError) -> int:
 
 
 INTERNAL_MESSAGE = "internal error; it has been logged"
+FASTAPI_UNREADABLE_BODY = "There was an error parsing the body"
+"""FastAPI's 400 for a body it cannot decode (FastAPI's own 422 is for text that is not JSON)."""
 
 
 def error_response(
@@ -195,8 +197,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 400 and message == FASTAPI_UNREADABLE_BODY:
+            # a body that is not text (not UTF-8) is invalid input like one that is not JSON
+            reason = "is not JSON text (UTF-8)"
+            return error_response(
+                422, f"body: {reason}", details=[{"where": "body", "reason": reason}]
+            )
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such endpoint: {request.method} {request.url.path}"
         if exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
-        return error_response(exc.status_code, message)
+        response = error_response(exc.status_code, message)
+        # e.g. a 405's ``Allow``: the methods the path does take (RFC 9110 requires it)
+        response.headers.update(exc.headers or {})
+        return response

@@ -114,6 +114,15 @@ def nothing_page(message: str) -> str:
     return render("nothing.html", message=message)
 
 
+PAGE_NOT_FOUND: dict[int | str, dict[str, object]] = {
+    404: {
+        "description": "nothing with that id (within the key's jurisdiction): a page saying so",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    }
+}
+"""``responses=`` of a page route with an id: ``render_page`` answers 404 as a page, not JSON."""
+
+
 async def render_page(request: Request, builder: Callable[..., str], **kwargs: object) -> Response:
     """A map page: the login redirect, the page built off the event loop, no caching; a page
     with nothing to show (no areas loaded) says so instead of failing.

@@ -116,7 +116,7 @@ def test_every_error_is_an_error_body_and_keyed_routes_document_401_and_403(spec
         ("GET", "/login"),
         ("POST", "/login"),
         ("GET", "/logout"),
-        ("POST", "/logout"),
+        ("POST", "/logout"),  # the same as GET /logout, from a form
     }
     assert keyed == len(list(_operations(spec))) - len(open_ones)
 
@@ -246,3 +246,21 @@ def test_real_errors_match_the_error_body(client, admin, spec, make_key):
         assert r.status_code == status, (url, r.text)
         body = doc.check(method, url, r)
         assert body["error"] and body["message"], body
+
+
+def test_errors_are_documented_as_the_json_they_are_sent_as(spec):
+    """FastAPI filed a GeoJSON route's errors under ``application/geo+json``, and a page's 404
+    (a page saying so) under JSON: schemathesis saw the answers' types differ."""
+    for method, path, operation in _operations(spec):
+        for status, response in operation["responses"].items():
+            if status[0] not in "45" or "content" not in response:
+                continue
+            types = set(response["content"])
+            if operation.get("responses", {}).get("200", {}).get("content", {}).get("text/html"):
+                assert types <= {"application/json", "text/html"}, (method, path, status)
+            else:
+                assert types == {"application/json"}, (method, path, status)
+    items = spec["paths"]["/ogc/collections/{collection_id}/items"]["get"]["responses"]
+    assert set(items["404"]["content"]) == {"application/json"}
+    page = spec["paths"]["/map/patrol/{plan_id}"]["get"]["responses"]
+    assert set(page["404"]["content"]) == {"text/html"}

@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 from boundaries import coverage as cov
 from boundaries import placement as mclp
 from boundaries import viewshed
-from boundaries.errors import BadParameter
+from boundaries.errors import BadParameter, InvalidInput
 from boundaries.projection import from_metric
 from gis_api.core.auth import Principal
 from gis_api.features.coverage import data
@@ -296,7 +296,19 @@ def candidate_positions(
         xy = np.asarray(request.candidates, dtype=np.float64).reshape(-1, 2)
         lon, lat, _ = many_to_storage(xy[:, 0], xy[:, 1], request.crs)
         pts = cov.project_densified(shapely.points(lon, lat), comp.epsg)
-        return shapely.get_coordinates(pts), "supplied"
+        projected = shapely.get_coordinates(pts)
+        # a camera farther than its range from the area sees nothing in it (nor, far enough
+        # from the zone's meridian, can its view be drawn: that was a 500)
+        far = np.flatnonzero(~(shapely.distance(pts, comp.area_m) <= request.range_m))
+        if len(projected) != len(xy) or len(far):
+            n = int(far[0]) if len(far) else 0
+            raise InvalidInput(
+                f"candidates item {n + 1} {list(request.candidates[n])} ({request.crs}) is "
+                f"farther than range_m ({request.range_m:g} m) from area {request.area}: "
+                "a camera there sees nothing in it; send positions in or near the area",
+                details=[{"where": f"body candidates.{n}", "reason": "out of range of the area"}],
+            )
+        return projected, "supplied"
     network = data.road_network(session)
     if network is not None:
         roads = data.roads_near(session, comp.area.geom.bounds, 0.0, network)

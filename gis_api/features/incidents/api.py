@@ -14,6 +14,7 @@ from boundaries.coords import from_wgs84
 from boundaries.errors import InvalidInput
 from gis_api.core.auth import Principal
 from gis_api.core.bodies import RequestBody
+from gis_api.core.db import MAX_OFFSET
 from gis_api.core.deps import SessionDep, SettingsDep, get_principal, renew_session
 from gis_api.core.errors import error_responses
 from gis_api.features.incidents import queries, service, workflow
@@ -196,7 +197,7 @@ def list_incidents(
     session: SessionDep,
     flt: Filters,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     """Newest first, within the key's jurisdiction."""
     rows, matched = queries.list_incidents(

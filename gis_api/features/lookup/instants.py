@@ -10,7 +10,7 @@ is that instant; one without an offset is read as CST.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from boundaries.errors import InvalidInput
 
@@ -23,15 +23,17 @@ def parse_at(value: str) -> datetime:
     text = value.strip()
     try:
         if _DATE.match(text):
-            day = date.fromisoformat(text)
-            end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=CST)
-            return end - timedelta(microseconds=1)
-        instant = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
+            instant = datetime.combine(date.fromisoformat(text), time.max, tzinfo=CST)
+        else:
+            instant = datetime.fromisoformat(text.replace("z", "Z"))
+            if instant.tzinfo is None:
+                instant = instant.replace(tzinfo=CST)
+        # an instant whose UTC falls outside years 1..9999 (9999-12-31T23:00-05:00) is no
+        # instant Python or the database can compare: refused here, not a 500 later
+        instant.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidInput(
             f"at={value!r} is not a date (YYYY-MM-DD, the end of that day in China Standard "
-            "Time) or an ISO 8601 date-time (2024-03-01T09:30:00+08:00)"
+            "Time) or an ISO 8601 date-time (2024-03-01T09:30:00+08:00) of years 1 to 9999"
         ) from None
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=CST)
     return instant

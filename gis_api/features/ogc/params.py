@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from starlette.datastructures import QueryParams
 
 from boundaries.errors import BadParameter
+from gis_api.core.db import MAX_OFFSET
 from gis_api.features.ogc.collections import Interval
 
 ITEMS_PARAMS = {"bbox", "limit", "offset", "datetime", "f"}
@@ -95,7 +96,9 @@ def parse_datetime(raw: str | None) -> Interval | None:
     return Interval(start=start, end=end)
 
 
-def parse_int(raw: str | None, name: str, *, default: int, minimum: int) -> int:
+def parse_int(
+    raw: str | None, name: str, *, default: int, minimum: int, maximum: int | None = None
+) -> int:
     """A whole number parameter."""
     if raw is None:
         return default
@@ -105,6 +108,8 @@ def parse_int(raw: str | None, name: str, *, default: int, minimum: int) -> int:
         raise BadParameter(f"{name}={raw}: expected a whole number") from None
     if value < minimum:
         raise BadParameter(f"{name}={raw}: must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise BadParameter(f"{name}={raw}: must be at most {maximum}")
     return value
 
 
@@ -116,5 +121,5 @@ def items_query(params: QueryParams, *, default_limit: int, max_limit: int) -> I
         bbox=parse_bbox(params.get("bbox")),
         when=parse_datetime(params.get("datetime")),
         limit=min(limit, max_limit),
-        offset=parse_int(params.get("offset"), "offset", default=0, minimum=0),
+        offset=parse_int(params.get("offset"), "offset", default=0, minimum=0, maximum=MAX_OFFSET),
     )

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import HTMLResponse, Response
 
 from gis_api.core.auth import Principal
-from gis_api.core.errors import error_responses
-from gis_api.core.pages import basemap_options, render_page, with_blank_icon
+from gis_api.core.pages import PAGE_NOT_FOUND, basemap_options, render_page, with_blank_icon
 from gis_api.core.settings import Settings
 from gis_api.features.ogc.collections import COLLECTIONS, load_frame
 from gis_api.features.patrol.plans import get_plan, list_plans
@@ -145,7 +144,7 @@ async def plans_map(request: Request) -> Response:
     "/map/patrol/{plan_id}",
     response_class=HTMLResponse,
     summary="A patrol plan's map",
-    responses=error_responses(404),
+    responses=PAGE_NOT_FOUND,
 )
 async def plan_map(plan_id: int, request: Request) -> Response:
     """Routes coloured by team, stops numbered in visiting order, the start marked."""

@@ -114,14 +114,23 @@ def plan_routes(session: Session, request: RouteRequest, *, principal: Principal
     first_stop = len(rows) - len(reachable)
     sub[:, first_stop:] += dwell
     clock = time.perf_counter()
-    tours = solve_tours(
-        sub,
-        start=0,
-        end=0 if same_end else 1,
-        teams=request.teams,
-        time_limit_s=request.time_limit_s,
-        max_route_cost=None if request.max_minutes is None else request.max_minutes * 60.0,
-    )
+    try:
+        tours = solve_tours(
+            sub,
+            start=0,
+            end=0 if same_end else 1,
+            teams=request.teams,
+            time_limit_s=request.time_limit_s,
+            max_route_cost=None if request.max_minutes is None else request.max_minutes * 60.0,
+        )
+    except TimeoutError:
+        # the request's own time limit, not a fault of ours: say which setting helps
+        raise Conflict(
+            f"the optimiser found no route for {len(reachable)} stops within "
+            f"time_limit_s={request.time_limit_s:g}; send a larger time_limit_s, fewer stops "
+            "or more teams",
+            details=[{"where": "body time_limit_s", "reason": "too short to find a route"}],
+        ) from None
     optimise_s = time.perf_counter() - clock
     place_of = {first_stop + j: snapped[k] for j, k in enumerate(reachable)}
     node_of = {0: start_node, 1: end_node}

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from boundaries.errors import InvalidInput
 from gis_api.core.bodies import RequestBody
+from gis_api.core.db import MAX_INTEGER
 from gis_api.core.deps import Planner, Reader, SessionDep, SettingsDep
 from gis_api.core.errors import error_responses
 from gis_api.features.planning import drafts
@@ -37,7 +38,10 @@ BODY_LIMITS = [
 Crs = Annotated[str | None, Query(description="wgs84 (default), cgcs2000, gcj02 or bd09")]
 Revision = Annotated[
     int | None,
-    Query(description="the draft revision this edit was made on; a newer one answers 409"),
+    Query(
+        le=MAX_INTEGER,
+        description="the draft revision this edit was made on; a newer one answers 409",
+    ),
 ]
 FeatureCollectionBody = Annotated[
     dict[str, Any], Body(description="a GeoJSON FeatureCollection of grids (or one Feature)")

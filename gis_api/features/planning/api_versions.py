@@ -10,6 +10,7 @@ from pydantic import Field
 from starlette.responses import Response
 
 from gis_api.core.bodies import RequestBody
+from gis_api.core.db import MAX_INTEGER
 from gis_api.core.deps import Admin, Planner, Reader, SessionDep, SettingsDep
 from gis_api.core.errors import error_responses
 from gis_api.features.planning import drafts, history, store
@@ -42,7 +43,9 @@ class Restore(RequestBody):
     """Restore a past version as a new one."""
 
     expected_version: int | None = Field(
-        None, description="the version you believe is current; another one answers 409"
+        None,
+        le=MAX_INTEGER,
+        description="the version you believe is current; another one answers 409",
     )
     note: str | None = None
 

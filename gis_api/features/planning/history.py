@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
+import shapely
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from boundaries.codes import parse_grid_code
-from boundaries.errors import NotFound
+from boundaries.errors import InvalidGeometry, NotFound
 from boundaries.topology import polygonal
 from boundaries.versions import assign_codes, diff_versions, same_shape
 from gis_api.core.auth import Principal
@@ -117,7 +118,18 @@ def diff(
 
 
 def predicted_codes(session: Session, draft: Draft, frame: gpd.GeoDataFrame) -> list[str]:
-    """The codes publishing would give the draft's grids now (by the overlap rule)."""
+    """The codes publishing would give the draft's grids now (by the overlap rule); an invalid
+    grid (one that crosses itself) has no overlaps to compare: 422 naming it, as validation
+    (``/validation``) lists it.
+    """
+    for key, geom in zip(frame["key"], frame.geometry, strict=True):
+        if geom is None or not shapely.is_valid(geom):
+            why = "no geometry" if geom is None else shapely.is_valid_reason(geom)
+            raise InvalidGeometry(
+                f"draft {draft.id}: grid {key} is not a valid polygon ({why}); fix it "
+                "(GET /v1/drafts/{id}/validation lists every problem) before export or diff",
+                details=[{"where": f"grid {key}", "reason": why}],
+            )
     old = store.grids_frame(session, village_codes=[draft.area_code])
     codes, _ = assign_codes(
         draft.area_code,

@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import HTMLResponse, Response
 
 from gis_api.core.auth import Principal
-from gis_api.core.errors import error_responses
-from gis_api.core.pages import basemap_options, render_page, with_blank_icon
+from gis_api.core.pages import PAGE_NOT_FOUND, basemap_options, render_page, with_blank_icon
 from gis_api.core.settings import Settings
 from gis_api.features.planning import store
 from gis_api.features.planning.drafts import counted, draft_frame, get_draft, list_drafts
@@ -98,7 +97,7 @@ async def planner_index(request: Request) -> Response:
     "/planner/drafts/{draft_id}",
     response_class=HTMLResponse,
     summary="Edit a draft",
-    responses=error_responses(404),
+    responses=PAGE_NOT_FOUND,
 )
 async def planner_page(request: Request, draft_id: int) -> Response:
     """The draft over the published grids and buildings: edit, split, merge, validate, publish."""

@@ -160,3 +160,16 @@ def test_village_with_no_key_site_in_its_box(client):
         "weight_already_in_view": 0.0,
     }
     assert got["stored"] is False
+
+
+def test_a_candidate_outside_the_projection_zone_is_422_naming_it(client):
+    """(0, 0) in WGS 84 has no coordinates in the county's metric zone: it was a 500 in the
+    viewshed (schemathesis found it)."""
+    r = client.post(
+        "/v1/coverage/placement",
+        json={"area": "510116001001", "k": 1, "candidates": [list(SCHOOL), [0, 0]]},
+    )
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert "candidates item 2" in body["message"]
+    assert body["details"] == [{"where": "body candidates.1", "reason": "out of range of the area"}]

@@ -208,3 +208,10 @@ def test_hotspots_peak_where_incidents_crowd(report, client, headers):
 
     assert shape(top["geometry"]).distance(Point(104.03515, 30.5051)) < 0.0008  # < ~80 m
     assert all(Point(104.0, 30.5).distance(shape(f["geometry"])) > 0.02 for f in body["features"])
+
+
+def test_an_offset_above_a_bigint_is_422_naming_it(client, headers):
+    """It reached PostgreSQL and came back as an unnamed column error (schemathesis found it)."""
+    r = client.get("/v1/incidents", params={"offset": 2**63}, headers=headers("viewer"))
+    assert r.status_code == 422, r.text
+    assert r.json()["details"][0]["where"] == "query offset"

@@ -227,3 +227,25 @@ def test_postgis_backend_gives_the_same_answers(app_client, loaded_county, make_
         a = memory.get("/v1/lookup", params=params, headers={"X-API-Key": key}).json()
         b = postgis.get("/v1/lookup", params=params, headers={"X-API-Key": key}).json()
         assert a == b
+
+
+def test_at_on_the_last_day_there_is_is_its_end_not_a_500(client, make_key):
+    """``at=9999-12-31`` overflowed to the next day (a 500; schemathesis found it)."""
+    r = client.get(
+        "/v1/lookup",
+        params={"lon": 104.005, "lat": 30.515, "at": "9999-12-31"},
+        headers={"X-API-Key": make_key("viewer")},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["query"]["at"] == "9999-12-31T23:59:59.999999+08:00"
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:00:00-05:00", "0001-01-01T01:00:00+08:00"])
+def test_at_whose_utc_is_outside_the_calendar_is_422(client, make_key, at):
+    r = client.get(
+        "/v1/lookup",
+        params={"lon": 104.005, "lat": 30.515, "at": at},
+        headers={"X-API-Key": make_key("viewer")},
+    )
+    assert r.status_code == 422, r.text
+    assert "at=" in r.json()["message"]

@@ -101,6 +101,7 @@ def test_bbox_selects_the_features_shapely_selects(client, viewer, loaded_county
         "limit=0",
         "limit=x",
         "offset=-1",
+        "offset=9223372036854775808",  # above a BIGINT: was a database error
         "datetime=yesterday",
         "f=html",
         "bbox=0,10,1,5",

@@ -261,3 +261,20 @@ def test_city_without_areas(app_client, session, make_key):
     assert team["distance_m"] >= GEOD.geometry_length(straight) * 0.999
     client.post("/login", data={"key": make_key("viewer")}, follow_redirects=False)
     assert client.get(body["plan"]["map_url"]).status_code == 200
+
+
+def test_an_optimiser_time_out_is_409_naming_time_limit_s(client, make_key, monkeypatch):
+    """OR-Tools finding nothing in ``time_limit_s`` was a 500; the time-out is forced here
+    (the solver raises what ``tour.solve_tours`` raises then), the rest of the request is real."""
+    from gis_api.features.patrol import service
+
+    def times_out(*args, **kwargs):
+        raise TimeoutError("no route was found within 0.1 s")
+
+    monkeypatch.setattr(service, "solve_tours", times_out)
+    r = post(client, make_key("dispatcher"), stops=[{"point": p} for p in POINTS], time_limit_s=0.1)
+    assert r.status_code == 409, r.text
+    assert "time_limit_s=0.1" in r.json()["message"]
+    assert r.json()["details"] == [
+        {"where": "body time_limit_s", "reason": "too short to find a route"}
+    ]

@@ -154,3 +154,22 @@ def test_community_draft_counts_footprints_by_their_point(client, make_key):
     grids = _grids(draft)
     assert grids[TANGHU + "001"]["properties"]["households"] == 240
     assert grids[TANGHU + "002"]["properties"]["households"] == 240
+
+
+def test_export_and_diff_of_a_draft_with_a_crossing_grid_are_422_naming_it(client, planner):
+    """The code matching needs valid polygons: a bowtie was a GEOS error (500)."""
+    draft = _new(client, planner)
+    url = f"/v1/drafts/{draft['id']}"
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[104.02, 30.51], [104.03, 30.52], [104.03, 30.51], [104.02, 30.52], [104.02, 30.51]]
+        ],
+    }
+    body = {"type": "Feature", "properties": {"name": "一网格"}, "geometry": bowtie}
+    assert client.put(url + f"/grids/{YANGPING}001", json=body, headers=planner).status_code == 200
+    for path in ("/export", "/export?format=gpkg", "/diff"):
+        r = client.get(url + path, headers=planner)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["details"][0]["where"] == f"grid {YANGPING}001"
+        assert "Self-intersection" in r.json()["details"][0]["reason"]

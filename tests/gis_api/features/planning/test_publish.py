@@ -189,3 +189,18 @@ def test_draft_diff_predicts_codes(client, planner):
     diff = client.get(f"/v1/drafts/{draft}/diff", headers=planner).json()
     assert diff["codes"][big] == E and diff["codes"][small] == NEW
     assert diff["households_moved"] == 40
+
+
+def test_numbers_beyond_an_integer_column_are_422_naming_them(client, planner):
+    """``expected_version`` above 64 bits came back in a 409's details, which no JSON encoder
+    of ours writes: a 500 (schemathesis found it). Versions and revisions are INTEGERs."""
+    r = client.post(
+        f"/v1/areas/{YANGPING}/versions/1/restore",
+        json={"expected_version": 2**70},
+        headers=planner,
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["details"][0]["where"] == "body expected_version"
+    r = client.put(f"/v1/drafts/1/grids/x?revision={2**31}", json={}, headers=planner)
+    assert r.status_code == 422, r.text
+    assert r.json()["details"][0]["where"] == "query revision"
