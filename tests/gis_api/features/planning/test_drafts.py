@@ -173,3 +173,34 @@ def test_export_and_diff_of_a_draft_with_a_crossing_grid_are_422_naming_it(clien
         assert r.status_code == 422, (path, r.text)
         assert r.json()["details"][0]["where"] == f"grid {YANGPING}001"
         assert "Self-intersection" in r.json()["details"][0]["reason"]
+
+
+def test_a_draft_read_and_written_back_unchanged_is_accepted(client, planner):
+    """What a client reads of a draft (served, snap-rounded) is a valid draft to send back: the
+    PUT is accepted and changes no grid beyond the served precision."""
+    draft = _new(client, planner)
+    before = _grids(draft)
+    served = client.get(f"/v1/drafts/{draft['id']}", headers=planner).json()["grids"]
+    body = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"key": f["id"], **f["properties"]},
+                "geometry": f["geometry"],
+            }
+            for f in served["features"]
+        ],
+    }
+    r = client.put(
+        f"/v1/drafts/{draft['id']}/grids",
+        params={"revision": draft["revision"]},
+        json=body,
+        headers=planner,
+    )
+    assert r.status_code == 200, r.text
+    after = _grids(r.json())
+    assert set(after) == set(before)
+    for key, grid in before.items():
+        moved = shape(grid["geometry"]).symmetric_difference(shape(after[key]["geometry"]))
+        assert moved.area < 1e-12, key
